@@ -1,0 +1,36 @@
+"""build_batch: the bounded pipeline, read → extract → language → (dedup → tag) → write.
+
+Every stage returns (articles, dead letters); the dead letters of all stages meet in one
+WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reason.
+"""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from pipelines.options import NewsbeamOptions, setting
+from transforms.extract import ExtractArticles
+from transforms.language import DetectLanguage
+from transforms.read import ReadInputs, resolve_inputs
+from transforms.write import WriteArticles, WriteDeadLetters
+
+
+def process_articles(articles, options: NewsbeamOptions):
+    """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
+    articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
+    return articles, [language_dead]
+
+
+def build_batch(pipeline: beam.Pipeline, options: NewsbeamOptions, files=None):
+    """Add the batch graph to `pipeline`. `files` (from resolve_inputs) may be given by the caller
+    that already resolved them to validate the command line."""
+    files = files if files is not None else resolve_inputs(options.input, options.manifest)
+    max_bytes = int(float(setting(options, "max_document_mb")) * (1 << 20))
+
+    raw, read_dead = pipeline | "Read" >> ReadInputs(files, max_bytes)
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(setting(options, "extract_timeout"))
+    articles, stage_dead = process_articles(articles, options)
+    written, write_dead = articles | "Write" >> WriteArticles(options.output, setting(options, "files_per_partition"))
+
+    dead = [read_dead, extract_dead, *stage_dead, write_dead]
+    _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(options.output)
+    return written

@@ -1,0 +1,130 @@
+"""The `newsbeam` command: parse and validate, build the pipeline, run it, print the summary.
+
+    newsbeam run  --input PATH [PATH ...] --output DIR [--manifest F] [--targets F] [--config F] [BEAM OPTIONS]
+    newsbeam show --output DIR [--limit N]
+
+A run that cannot start (bad option, unreadable config, missing input) exits 2 with one line on
+stderr; a run that finished exits 0 even when some inputs became dead letters.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+
+USAGE = __doc__.split("\n\n")[1]
+
+
+class UsageError(Exception):
+    """Printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print a multi-line usage and exit
+        raise UsageError(message)
+
+
+def _quiet_logging():
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("apache_beam", "trafilatura", "htmldate", "urllib3", "filelock", "tldextract"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    from pipelines.options import NewsbeamOptions
+    parser = _Parser(prog="newsbeam run", add_help=True, allow_abbrev=False)
+    NewsbeamOptions._add_argparse_args(parser)
+    return parser
+
+
+def parse_run_flags(flags: list[str]):
+    """(NewsbeamOptions, resolved input files) or UsageError."""
+    from pipelines.options import ConfigError, NewsbeamOptions, load_config, unknown_beam_flags
+    from transforms.read import InputError, resolve_inputs
+
+    known, rest = _run_parser().parse_known_args(flags)
+    unknown = unknown_beam_flags(rest)
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]} (see `newsbeam run --help`)")
+    if not known.input:
+        raise UsageError("--input is required")
+    if not known.output:
+        raise UsageError("--output is required")
+    try:
+        if known.config:
+            load_config(known.config)
+        if known.targets:
+            load_config(known.targets)  # read and parsed now so that a bad file stops the run early
+        files = resolve_inputs(known.input, known.manifest)
+    except (ConfigError, InputError) as error:
+        raise UsageError(str(error)) from None
+    return NewsbeamOptions(flags), files
+
+
+def make_pipeline(options):
+    """A Pipeline on the runner the options name; without --runner, Beam's in-process FnApiRunner,
+    which needs no network (the stock DirectRunner first tries to download Prism)."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    if options.view_as(StandardOptions).runner:
+        return beam.Pipeline(options=options)
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    return beam.Pipeline(runner=FnApiRunner(), options=options)
+
+
+def run_command(flags: list[str]) -> int:
+    from pipelines.batch import build_batch
+    from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
+
+    options, files = parse_run_flags(flags)
+    run_id = options.run_id or new_run_id()
+    started = dt.datetime.now(dt.timezone.utc)
+    pipeline = make_pipeline(options)
+    build_batch(pipeline, options, files)
+    result = pipeline.run()
+    result.wait_until_finish()
+    summary = build_summary(counters(result), run_id=run_id, started=started,
+                            finished=dt.datetime.now(dt.timezone.utc), output=options.output)
+    summary["summary_path"] = save_summary(summary, options.output)
+    print(format_summary(summary))
+    print(f"  summary: {summary['summary_path']}")
+    return 0
+
+
+def show_command(flags: list[str]) -> int:
+    from pipelines.show import show
+    parser = _Parser(prog="newsbeam show", allow_abbrev=False)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--limit", type=int, default=50)
+    args = parser.parse_args(flags)
+    print(show(args.output, args.limit))
+    return 0
+
+
+COMMANDS = {"run": run_command, "show": show_command}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, flags = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"newsbeam: unknown command {command!r} (one of: {', '.join(COMMANDS)})", file=sys.stderr)
+        return 2
+    _quiet_logging()
+    try:
+        return COMMANDS[command](flags)
+    except UsageError as error:
+        print(f"newsbeam {command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"newsbeam {command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The article row: its Arrow schema, its version and the record that travels between stages.
+
+Between stages an article is a plain dict (picklable, cheap to encode on any runner) whose keys are
+the columns below. Only `transforms/write.py` turns it into Arrow, through `ARTICLE_SCHEMA`.
+Bump `SCHEMA_VERSION` whenever a column is added (minor) or changes meaning or type (major).
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.1.0"
+
+ENTITY = pa.struct([
+    ("text", pa.string()),
+    ("label", pa.string()),        # PERSON | ORG | LOC | MISC
+    ("start", pa.int32()),         # character offsets into `text`
+    ("end", pa.int32()),
+    ("canonical", pa.string()),    # the fullest name for this entity seen in the article
+])
+QUOTE = pa.struct([
+    ("speaker", pa.string()),
+    ("text", pa.string()),
+    ("start", pa.int32()),
+    ("end", pa.int32()),
+    ("direct", pa.bool_()),
+])
+STANCE = pa.struct([
+    ("target_id", pa.string()),
+    ("holder", pa.string()),
+    ("holder_type", pa.string()),  # article | PERSON | ORG | LOC
+    ("label", pa.string()),        # support | oppose | neutral
+    ("score", pa.float32()),
+    ("evidence", pa.string()),
+])
+REMOVED = pa.struct([             # what cleaning took out of the text, so that it can be audited
+    ("kind", pa.string()),         # caption | related | pull_quote | footer | title_suffix | ...
+    ("text", pa.string()),
+])
+
+UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_SCHEMA = pa.schema([
+    # identity and provenance
+    ("article_id", pa.string()),
+    ("source", pa.string()),
+    ("input_kind", pa.string()),   # html | text | feed_entry | jsonl | fetched
+    ("url", pa.string()),
+    ("outlet", pa.string()),
+    ("site_name", pa.string()),
+    # content
+    ("title", pa.string()),
+    ("authors", pa.list_(pa.string())),
+    ("published_at", UTC_MICROS),
+    ("fetched_at", UTC_MICROS),
+    ("date_source", pa.string()),  # published | fetched
+    ("text", pa.string()),
+    ("word_count", pa.int32()),
+    ("removed", pa.list_(REMOVED)),
+    # language
+    ("language", pa.string()),
+    ("language_score", pa.float32()),
+    # syndication and stories
+    ("content_hash", pa.string()),
+    ("cluster_id", pa.string()),
+    ("is_duplicate", pa.bool_()),
+    ("duplicate_of", pa.string()),
+    ("story_id", pa.string()),
+    # tagging
+    ("entities", pa.list_(ENTITY)),
+    ("quotes", pa.list_(QUOTE)),
+    ("stances", pa.list_(STANCE)),
+    ("tone", pa.float32()),        # document-level sentiment (VADER compound), English only
+    ("schema_version", pa.string()),
+])
+
+# Written into the folder path, not as separate columns of their own beyond `outlet`.
+PARTITION_KEYS = ("date", "outlet")
+
+# Columns the warehouse reads best dictionary-encoded (few distinct values).
+DICTIONARY_COLUMNS = ["outlet", "site_name", "input_kind", "date_source", "language", "schema_version"]
+
+
+def new_article(**fields) -> dict:
+    """An article record with every column present and later stages' columns at neutral values.
+
+    Stages fill what they own; a row written before a stage exists still has the full schema
+    (`cluster_id` = `story_id` = `article_id`, not a duplicate, empty lists)."""
+    row = {name: None for name in ARTICLE_SCHEMA.names}
+    row.update(authors=[], removed=[], entities=[], quotes=[], stances=[], is_duplicate=False,
+               schema_version=SCHEMA_VERSION)
+    row.update(fields)
+    if row.get("article_id"):
+        row["cluster_id"] = row["cluster_id"] or row["article_id"]
+        row["story_id"] = row["story_id"] or row["article_id"]
+    return row

@@ -1,0 +1,83 @@
+"""Who an article is and where it is filed: stable ids, outlets and safe partition values."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import threading
+import unicodedata
+
+_TLD_LOCK = threading.Lock()
+_TLD = None
+UNSAFE_CHARS_RE = re.compile(r"[^a-z0-9._-]+")
+
+
+def article_id(input_kind: str, source: str, payload_digest: str) -> str:
+    """The same input gives the same id on every run and runner: what it is, where it came from and
+    the bytes it held. Two copies of one story in two files are two articles (dedup links them)."""
+    return hashlib.sha256(f"{input_kind}\x1f{source}\x1f{payload_digest}".encode("utf-8")).hexdigest()[:32]
+
+
+def _extractor():
+    """tldextract with the public suffix list it ships: it never goes to the network for a newer one."""
+    global _TLD
+    with _TLD_LOCK:
+        if _TLD is None:
+            import tldextract
+            _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        return _TLD
+
+
+def registrable_domain(url: str | None) -> str | None:
+    """`https://www.express.co.uk/news/1` → `express.co.uk`; None for a URL without a public suffix."""
+    if not url or "://" not in url:
+        return None
+    parts = _extractor()(url)
+    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    return domain.lower() if domain else None
+
+
+def safe_partition_value(value: str | None, default: str = "unknown") -> str:
+    """Lower-case letters, digits, `.`, `_`, `-` only; never empty, `.`/`..`, or leading dots, so no
+    value can name a folder outside the output."""
+    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode("ascii").lower()
+    text = UNSAFE_CHARS_RE.sub("-", text.strip())
+    text = re.sub(r"\.{2,}", ".", text).strip(".-_")
+    return text[:100] or default
+
+
+def outlet_for(explicit: str | None, url: str | None) -> str:
+    """The manifest's (or record's) outlet when given, else the URL's registrable domain, else unknown."""
+    if explicit:
+        return safe_partition_value(explicit)
+    return safe_partition_value(registrable_domain(url))
+
+
+def partition_date(published_at: dt.datetime | None, fetched_at: dt.datetime) -> tuple[str, str]:
+    """(YYYY-MM-DD in UTC, date_source)."""
+    if published_at is not None:
+        return published_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d"), "published"
+    return fetched_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d"), "fetched"
+
+
+def parse_time(value) -> dt.datetime | None:
+    """A UTC datetime from an ISO-8601 / RFC 2822 / plain date string or a datetime; None if unparsable.
+    Times without a zone are taken as UTC."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    else:
+        from dateutil import parser
+        try:
+            moment = parser.parse(str(value))
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,346 @@
+"""ReadInputs: paths, folders and globs → RawDocument records (an HTML page, a text article, a feed
+entry or a JSON Lines record), each carrying its manifest metadata.
+
+Inputs are resolved on the launching machine (so that a missing input fails before anything runs),
+then the file list is reshuffled so that reading spreads over workers. All file access goes through
+Beam's FileSystems, so `gs://` and `s3://` inputs work like local ones.
+
+A RawDocument is a dict:
+    source       the contract's `source` (relative path, `path#entry-id`, JSONL `id` or `path:line`)
+    path         the file it came from
+    input_kind   html | text | feed_entry | jsonl
+    html / text  the payload (one of them), already decoded to str
+    meta         url, outlet, published, title, language, authors, site_name (manifest wins)
+    fetched_at   when the document was obtained: the file's modification time for files, so that a
+                 rerun on another day puts an undated article in the same partition
+    digest       sha256 of the payload, part of the stable article id
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import posixpath
+import zlib
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.stage import Rejected, StageDoFn, apply_stage, counter
+
+MANIFEST_NAME = "manifest.jsonl"
+HTML_SUFFIXES = (".html", ".htm")
+TEXT_SUFFIXES = (".txt",)
+FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+META_KEYS = ("url", "outlet", "published", "title", "language", "authors", "site_name")
+GLOB_CHARS = set("*?[")
+
+
+class InputError(ValueError):
+    """An --input or --manifest that cannot be used; the command prints it as one line."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str                      # absolute path or URL as FileSystems knows it
+    source: str                    # relative to the --input argument it was found under
+    size: int = 0
+    mtime: float | None = None
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+# --------------------------------------------------------------------------- resolving inputs
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def _abspath(path: str) -> str:
+    import os
+    return os.path.abspath(path) if _is_local(path) else path
+
+
+def _glob_root(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard, which sources are made relative to."""
+    parts = pattern.split("/")
+    for i, part in enumerate(parts):
+        if GLOB_CHARS & set(part):
+            return "/".join(parts[:i])
+    return posixpath.dirname(pattern)
+
+
+def _is_dir(path: str) -> bool:
+    if _is_local(path):
+        import os
+        return os.path.isdir(path)
+    return not FileSystems.exists(path) and bool(_match(path.rstrip("/") + "/**"))
+
+
+def _match(pattern: str):
+    return FileSystems.match([pattern])[0].metadata_list
+
+
+def load_manifest(path: str) -> dict[str, dict]:
+    """`path` → metadata for every line of a manifest, with paths made absolute against its folder."""
+    folder = posixpath.dirname(_abspath(path))
+    entries = {}
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            lines = f.read().decode("utf-8-sig").splitlines()
+    except Exception as error:  # noqa: BLE001
+        raise InputError(f"cannot read manifest {path}: {error}") from error
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            rel = record["path"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{path}:{number}: not a manifest line with a \"path\" ({error})") from error
+        target = _abspath(posixpath.normpath(posixpath.join(folder, rel)))
+        entries[target] = {k: record[k] for k in META_KEYS if record.get(k) not in (None, "")}
+    return entries
+
+
+def resolve_inputs(arguments: list[str], manifest: str | None = None) -> list[InputFile]:
+    """Expand --input arguments into files. Raises InputError for an argument that matches nothing."""
+    explicit = load_manifest(manifest) if manifest else {}
+    found: dict[str, InputFile] = {}
+    for argument in arguments:
+        absolute = _abspath(argument)
+        if GLOB_CHARS & set(argument):
+            root, metadata = _glob_root(absolute), _match(absolute)
+        elif _is_dir(absolute):
+            root, metadata = absolute.rstrip("/"), _match(absolute.rstrip("/") + "/**")
+        else:
+            root, metadata = posixpath.dirname(absolute), _match(absolute)
+        files = [m for m in metadata if not _is_dir(m.path)]
+        if not files:
+            raise InputError(f"input not found: {argument}")
+        folder_manifests = {}
+        for m in files:
+            if posixpath.basename(m.path) == MANIFEST_NAME:
+                folder_manifests.update(load_manifest(m.path))
+        for m in sorted(files, key=lambda m: m.path):
+            name = posixpath.basename(m.path)
+            if name == MANIFEST_NAME or name.startswith("."):
+                continue
+            source = posixpath.relpath(m.path, root) if root else name
+            meta = {**folder_manifests.get(m.path, {}), **explicit.get(m.path, {})}
+            found.setdefault(m.path, InputFile(m.path, source, m.size_in_bytes,
+                                               getattr(m, "last_updated_in_seconds", None), meta))
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------- reading one file
+
+
+def _suffix(path: str) -> str:
+    name = posixpath.basename(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return posixpath.splitext(name)[1]
+
+
+def sniff_kind(path: str, head: bytes) -> str:
+    """html | text | feed | jsonl | unknown, by suffix first and content second."""
+    suffix = _suffix(path)
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    start = head.lstrip()[:512].lower()
+    if start.startswith(b"{"):
+        return "jsonl"
+    if b"<rss" in start or b"<feed" in start or b"<rdf:rdf" in start:
+        return "feed"
+    if start.startswith(b"<!doctype html") or b"<html" in start:
+        return "html"
+    return "unknown"
+
+
+def _fetched_at(mtime: float | None) -> dt.datetime:
+    if mtime:
+        return dt.datetime.fromtimestamp(mtime, dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def read_bytes(path: str, limit: int) -> bytes:
+    """The file's bytes, gunzipped when gzipped; Rejected when more than `limit` bytes."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        data = f.read(limit + 1)
+    if data[:2] == b"\x1f\x8b":
+        try:  # decompress from the file again: the compressed bytes may be cut at `limit`
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                data = gzip.GzipFile(fileobj=f).read(limit + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise Rejected("bad_gzip", f"cannot gunzip: {error}") from error
+    if len(data) > limit:
+        raise Rejected("too_large", f"larger than the {limit // (1 << 20)} MiB per-document limit")
+    return data
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters: not a text document in any encoding we read."""
+    sample = data[:4096]
+    if not sample:
+        return False
+    if b"\x00" in sample and not (sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] in (b"\x00\x00\xfe\xff",)):
+        # UTF-16/32 text has NULs but announces itself with a BOM; without one it is binary to us.
+        return not _is_bomless_utf16(sample)
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    return controls / len(sample) > 0.05
+
+
+def _is_bomless_utf16(sample: bytes) -> bool:
+    try:
+        text = sample.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return sum(ch.isprintable() or ch.isspace() for ch in text) / max(len(text), 1) > 0.95
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then what charset_normalizer makes of it."""
+    if looks_binary(data):
+        raise Rejected("binary", "binary content, not a text document", excerpt=data)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    if best is None:
+        raise Rejected("undecodable", "no text encoding decodes these bytes", excerpt=data)
+    text = str(best)
+    if text.count("\ufffd") > len(text) * 0.01:
+        raise Rejected("undecodable", f"decoded as {best.encoding} with replacement characters", excerpt=data)
+    return text
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def raw_document(input_file: InputFile, input_kind: str, source: str, meta: dict, fetched_at: dt.datetime,
+                 *, html: str | None = None, text: str | None = None) -> dict:
+    """One document to extract: exactly one of `html` and `text` is set."""
+    return {
+        "source": source,
+        "path": input_file.path,
+        "input_kind": input_kind,
+        "html": html,
+        "text": text,
+        "meta": meta,
+        "fetched_at": fetched_at,
+        "digest": digest(input_kind, html if html is not None else text),
+    }
+
+
+def documents_from_file(input_file: InputFile, max_bytes: int):
+    """Every RawDocument in one file (a generator); dead letters for bad parts are yielded as
+    `("dead", ref, reason, message)` tuples so that a bad JSONL line does not lose its neighbours."""
+    fetched_at = _fetched_at(input_file.mtime)
+    if input_file.size == 0:
+        raise Rejected("empty", "empty file")
+    with FileSystems.open(input_file.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        head = f.read(2048)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = gzip.GzipFile(fileobj=io.BytesIO(head)).read1(1024)  # a gzip's first block suffices
+        except (OSError, EOFError, zlib.error):
+            pass
+    kind = sniff_kind(input_file.path, head)
+    if kind == "jsonl":
+        yield from _jsonl_documents(input_file, max_bytes, fetched_at)
+        return
+    if kind == "unknown":
+        raise Rejected("unrecognised", "not an HTML page, text article, feed or JSON Lines file", excerpt=head)
+    data = read_bytes(input_file.path, max_bytes)
+    if not data.strip():
+        raise Rejected("empty", "file holds only white space")
+    if kind == "feed":
+        from transforms.feeds import entries_from_feed
+        for source_suffix, payload, entry_meta in entries_from_feed(data, input_file.path):
+            meta = {**entry_meta, **input_file.meta}
+            yield raw_document(input_file, "feed_entry", f"{input_file.source}#{source_suffix}", meta, fetched_at,
+                               html=payload)
+        return
+    payload = {kind: decode_text(data)}  # html= or text=
+    yield raw_document(input_file, kind, input_file.source, dict(input_file.meta), fetched_at, **payload)
+
+
+def _jsonl_documents(input_file: InputFile, max_line_bytes: int, fetched_at: dt.datetime):
+    opener = FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO)
+    with opener as f:
+        for number, line in enumerate(f, 1):
+            ref = f"{input_file.source}:{number}"
+            if not line.strip():
+                continue
+            if len(line) > max_line_bytes:
+                yield ("dead", ref, "too_large", f"line larger than {max_line_bytes // (1 << 20)} MiB")
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("a JSON Lines article must be an object")
+            except ValueError as error:
+                yield ("dead", ref, "bad_json", str(error))
+                continue
+            source = str(record["id"]) if record.get("id") not in (None, "") else ref
+            meta = {k: record[k] for k in META_KEYS if record.get(k) not in (None, "")}
+            meta = {**input_file.meta, **meta}  # the record's own fields are more specific than the file's
+            html, text = record.get("html"), record.get("text")
+            if isinstance(html, str) and html.strip():
+                yield raw_document(input_file, "jsonl", source, meta, fetched_at, html=html)
+            elif isinstance(text, str) and text.strip():
+                yield raw_document(input_file, "jsonl", source, meta, fetched_at, text=text)
+            else:
+                yield ("dead", source, "no_content", "record has neither \"html\" nor \"text\"")
+
+
+class ReadFileDoFn(StageDoFn):
+    stage = "read"
+
+    def __init__(self, max_bytes: int):
+        super().__init__()
+        self.max_bytes = max_bytes
+        self._files = counter("read.files")
+
+    def process_element(self, input_file: InputFile):
+        self._files.inc()
+        for item in documents_from_file(input_file, self.max_bytes):
+            if isinstance(item, tuple):
+                _, ref, reason, message = item
+                yield self.dead({"source": ref}, reason, message)
+            else:
+                yield item
+
+
+class ReadInputs(beam.PTransform):
+    """files → (raw documents, dead letters). `files` come from `resolve_inputs`."""
+
+    def __init__(self, files: list[InputFile], max_bytes: int = 10 << 20):
+        super().__init__()
+        self.files = files
+        self.max_bytes = max_bytes
+
+    def expand(self, pbegin):
+        files = (pbegin
+                 | "ListFiles" >> beam.Create(self.files)
+                 | "SpreadFiles" >> beam.Reshuffle())
+        return apply_stage(files, "ReadFiles", ReadFileDoFn(self.max_bytes))

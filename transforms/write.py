@@ -1,0 +1,217 @@
+"""WriteArticles and WriteDeadLetters: the only place records become files.
+
+Articles go to hive-partitioned Parquet, `articles/date=YYYY-MM-DD/outlet=OUTLET/part-*.parquet`,
+through Beam's FileSystems (local, `gs://`, `s3://` alike). Each file is written under a temporary
+name and renamed when complete, and its final name is derived from the article ids it holds, so a
+rerun of the same input replaces the same file instead of adding a second one. Rows whose
+article_id is already in another file of the partition (an earlier run over overlapping inputs)
+are not written again; they are counted as `write.already_present`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import posixpath
+import uuid
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
+from schemas.dead_letter import DEAD, dead_letter
+from transforms.identity import partition_date, safe_partition_value
+from transforms.stage import counter
+
+LOG = logging.getLogger(__name__)
+ROW_GROUP_ROWS = 10_000     # ~50-100 MB of text before compression: a good unit for warehouse scans
+IN_PROGRESS = ".inprogress"
+
+
+def join(*parts: str) -> str:
+    return FileSystems.join(*parts) if "://" in parts[0] else posixpath.join(*parts)
+
+
+def partition_of(article: dict) -> tuple[str, str]:
+    """(date, outlet) folder values for an article, both safe as path parts."""
+    date, _ = partition_date(article.get("published_at"), article["fetched_at"])
+    return date, safe_partition_value(article.get("outlet"))
+
+
+def partition_dir(output: str, date: str, outlet: str) -> str:
+    return join(output, "articles", f"date={date}", f"outlet={outlet}")
+
+
+def to_arrow(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
+
+
+def arrow_batches(rows, on_bad_row):
+    """Arrow tables of up to ROW_GROUP_ROWS rows; a row Arrow refuses is passed to `on_bad_row`."""
+    chunk = []
+
+    def convert(chunk):
+        try:
+            return to_arrow(chunk)
+        except (pa.ArrowException, TypeError, ValueError):
+            good = []
+            for row in chunk:  # find the culprit(s) one row at a time, keep the rest
+                try:
+                    to_arrow([row])
+                    good.append(row)
+                except (pa.ArrowException, TypeError, ValueError) as error:
+                    on_bad_row(row, error)
+            return to_arrow(good) if good else None
+
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= ROW_GROUP_ROWS:
+            table = convert(chunk)
+            if table is not None:
+                yield table
+            chunk = []
+    if chunk:
+        table = convert(chunk)
+        if table is not None:
+            yield table
+
+
+def existing_ids(directory: str) -> dict[str, str]:
+    """article_id → file for the Parquet files already in a partition folder."""
+    try:
+        matches = FileSystems.match([join(directory, "*.parquet")])[0].metadata_list
+    except Exception:  # noqa: BLE001 - no folder yet
+        return {}
+    found = {}
+    for m in matches:
+        with FileSystems.open(m.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            ids = pq.read_table(f, columns=["article_id"]).column("article_id").to_pylist()
+        found.update(dict.fromkeys(ids, m.path))
+    return found
+
+
+def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | None, int, int]:
+    """Write rows to one file of a partition. Returns (final path, rows written, rows skipped)."""
+    already = existing_ids(directory)
+    temp = join(directory, f".part-{shard:04d}-{uuid.uuid4().hex}.parquet{IN_PROGRESS}")
+    ids, skipped, writer = [], 0, None
+    handle = None
+    try:
+        def fresh(rows):
+            nonlocal skipped
+            for row in rows:
+                path = already.get(row["article_id"])
+                if path is not None and not posixpath.basename(path).startswith(f"part-{shard:04d}-"):
+                    skipped += 1
+                    continue
+                yield row
+
+        for table in arrow_batches(fresh(rows), on_bad_row):
+            if writer is None:
+                handle = FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED)
+                writer = pq.ParquetWriter(
+                    handle, ARTICLE_SCHEMA, compression="zstd", use_dictionary=DICTIONARY_COLUMNS,
+                    write_statistics=True, coerce_timestamps="us", allow_truncated_timestamps=True)
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            ids.extend(table.column("article_id").to_pylist())
+    finally:
+        if writer is not None:
+            writer.close()
+        if handle is not None:
+            handle.close()
+    if not ids:
+        return None, 0, skipped
+    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
+    final = join(directory, f"part-{shard:04d}-{digest}.parquet")
+    # An earlier run's file for the same shard with other ids is superseded by this one.
+    stale = {p for i, p in already.items() if posixpath.basename(p).startswith(f"part-{shard:04d}-")} - {final}
+    FileSystems.rename([temp], [final])
+    if stale:
+        FileSystems.delete(sorted(stale))
+    return final, len(ids), skipped
+
+
+class WritePartitionDoFn(beam.DoFn):
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+        self._written = counter("articles_written")
+        self._files = counter("write.files")
+        self._skipped = counter("write.already_present")
+        self._dead = counter("dead.write")
+
+    def process(self, keyed):
+        (date, outlet, shard), rows = keyed
+        bad = []
+        path, written, skipped = write_parquet(
+            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)))
+        self._written.inc(written)
+        self._skipped.inc(skipped)
+        if path:
+            self._files.inc()
+            yield {"path": path, "rows": written, "date": date, "outlet": outlet}
+        for row, error in bad:
+            self._dead.inc()
+            yield beam.pvalue.TaggedOutput(DEAD, dead_letter(row.get("source", "?"), "write", "schema", error=error))
+
+
+class WriteArticles(beam.PTransform):
+    """articles → (written files, dead letters). `shards` files per partition spread a large
+    outlet-day over workers; the shard of an article is fixed by its id."""
+
+    def __init__(self, output: str, shards: int = 1):
+        super().__init__()
+        self.output = output
+        self.shards = max(1, shards)
+
+    def expand(self, articles):
+        shards = self.shards
+        results = (articles
+                   | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), a))
+                   | "GroupByPartition" >> beam.GroupByKey()
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output)).with_outputs(DEAD, main="ok"))
+        return results.ok, results[DEAD]
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+def dead_letter_json(record: dict) -> str:
+    def default(value):
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.isoformat()
+        return str(value)
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, default=default)
+
+
+def write_dead_letters(output: str, stage: str, records) -> str:
+    """All dead letters of one stage into `dead_letter/stage=STAGE/part-<digest>.jsonl` (rerun-safe)."""
+    lines = sorted(dead_letter_json(r) for r in records)
+    keys = sorted(f"{json.loads(l)['input_ref']}\x1f{json.loads(l)['reason']}" for l in lines)
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    directory = join(output, "dead_letter", f"stage={safe_partition_value(stage)}")
+    final = join(directory, f"part-{digest}.jsonl")
+    temp = final + IN_PROGRESS
+    with FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        f.write(("\n".join(lines) + "\n").encode("utf-8"))
+    FileSystems.rename([temp], [final])
+    return final
+
+
+class WriteDeadLetters(beam.PTransform):
+    """dead letters → the files they were written to."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+
+    def expand(self, dead_letters):
+        output = self.output
+        return (dead_letters
+                | "KeyByStage" >> beam.Map(lambda d: (d["stage"], d))
+                | "GroupByStage" >> beam.GroupByKey()
+                | "WriteJsonLines" >> beam.MapTuple(lambda stage, records: write_dead_letters(output, stage, records)))
