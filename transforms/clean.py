@@ -21,7 +21,8 @@ FOOTER_RE = re.compile(
     re.IGNORECASE)
 # A name glued to a job title by a lost line break: "Gabrielius LandsbergisHead of the ..."
 GLUED_NAME_RE = re.compile(r"[a-z][A-Z][a-z]+\s+(of|at|for)\b")
-SENTENCE_END_RE = re.compile(r"[.!?…:;\"”»’')\]]\s*$")
+# Closing brackets and quotes may follow the final stop; a bare ")" does not end a sentence.
+SENTENCE_END_RE = re.compile(r"[.!?…:;\"”»’'][)\]”’\"»]*\s*$")
 TITLE_SEPARATORS = (" | ", " — ", " – ", " - ", " :: ", " • ")
 MAX_HEADLINE_WORDS = 25
 

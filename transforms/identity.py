@@ -19,29 +19,47 @@ def article_id(input_kind: str, source: str, payload_digest: str) -> str:
 
 
 def _extractor():
-    """tldextract with the public suffix list it ships: it never goes to the network for a newer one."""
+    """tldextract with the public suffix list it ships: it never goes to the network for a newer one.
+    Private suffixes count (`user.github.io`, `x.blogspot.com`): each such site is its own outlet."""
     global _TLD
     with _TLD_LOCK:
         if _TLD is None:
             import tldextract
-            _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+            _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
         return _TLD
 
 
 def registrable_domain(url: str | None) -> str | None:
-    """`https://www.express.co.uk/news/1` → `express.co.uk`; None for a URL without a public suffix."""
+    """`https://www.express.co.uk/news/1` → `express.co.uk`; a host without a public suffix (an IP
+    address, `localhost`) is its own outlet; None without a host."""
     if not url or "://" not in url:
         return None
     parts = _extractor()(url)
-    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    domain = parts.top_domain_under_public_suffix
+    if not domain and not parts.suffix:
+        from urllib.parse import urlsplit
+        domain = urlsplit(url).hostname
     return domain.lower() if domain else None
+
+
+def _ascii(value: str) -> str:
+    """Accents folded ("Le Monde Diplomatique" stays, "Café" → "cafe"); a non-Latin name such as
+    "лента.ру" becomes its IDNA (punycode) form, which is how its domain is written anyway."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    if sum(c.isalnum() for c in folded) * 2 >= sum(c.isalnum() for c in value):
+        return folded
+    try:
+        return value.strip().lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return folded
 
 
 def safe_partition_value(value: str | None, default: str = "unknown") -> str:
     """Lower-case letters, digits, `.`, `_`, `-` only; never empty, `.`/`..`, or leading dots, so no
     value can name a folder outside the output."""
-    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode("ascii").lower()
+    text = _ascii(str(value or "")).lower()
     text = UNSAFE_CHARS_RE.sub("-", text.strip())
+    text = re.sub(r"(?:-+\.+)+-*|(?:\.+-+)+\.*", "-", text)  # "my blog/../x" → "my-blog-x"
     text = re.sub(r"\.{2,}", ".", text).strip(".-_")
     return text[:100] or default
 

@@ -191,12 +191,12 @@ def read_bytes(path: str, limit: int) -> bytes:
 
 
 def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters: not a text document in any encoding we read."""
+    """NUL bytes or many control characters: not a text document in any encoding we read.
+    UTF-16/32 text has NULs too, but announces itself with a BOM (or decodes cleanly as UTF-16)."""
     sample = data[:4096]
-    if not sample:
+    if not sample or sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] == b"\x00\x00\xfe\xff":
         return False
-    if b"\x00" in sample and not (sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] in (b"\x00\x00\xfe\xff",)):
-        # UTF-16/32 text has NULs but announces itself with a BOM; without one it is binary to us.
+    if b"\x00" in sample:
         return not _is_bomless_utf16(sample)
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
     return controls / len(sample) > 0.05

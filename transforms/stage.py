@@ -34,7 +34,8 @@ def input_ref(element) -> str:
     """The reference a dead letter carries: the article's source, else a file path."""
     if isinstance(element, dict):
         return str(element.get("source") or element.get("path") or element.get("url") or "?")
-    return str(element)[:300]
+    path = getattr(element, "path", None)  # a whole input file (transforms.read.InputFile)
+    return str(path) if path else str(element)[:300]
 
 
 class StageDoFn(beam.DoFn):

@@ -2,10 +2,10 @@
 
 Articles go to hive-partitioned Parquet, `articles/date=YYYY-MM-DD/outlet=OUTLET/part-*.parquet`,
 through Beam's FileSystems (local, `gs://`, `s3://` alike). Each file is written under a temporary
-name and renamed when complete, and its final name is derived from the article ids it holds, so a
-rerun of the same input replaces the same file instead of adding a second one. Rows whose
-article_id is already in another file of the partition (an earlier run over overlapping inputs)
-are not written again; they are counted as `write.already_present`.
+name and renamed when complete (a crash leaves no half file under a `.parquet` name), and is named
+after the article ids it holds. Rows whose article_id is already in a file of the partition (a rerun,
+or an earlier run over overlapping inputs) are not written again: they are counted as
+`write.already_present`, and existing files are never rewritten or deleted.
 """
 from __future__ import annotations
 
@@ -95,21 +95,22 @@ def existing_ids(directory: str) -> dict[str, str]:
 
 
 def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | None, int, int]:
-    """Write rows to one file of a partition. Returns (final path, rows written, rows skipped)."""
+    """Write the rows not yet in the partition to one new file. Returns (path or None, rows written,
+    rows skipped because an earlier file holds them). Existing files are never rewritten or deleted,
+    so a rerun, or a run over overlapping inputs, cannot lose or duplicate a row."""
     already = existing_ids(directory)
     temp = join(directory, f".part-{shard:04d}-{uuid.uuid4().hex}.parquet{IN_PROGRESS}")
-    ids, skipped, writer = [], 0, None
-    handle = None
-    try:
-        def fresh(rows):
-            nonlocal skipped
-            for row in rows:
-                path = already.get(row["article_id"])
-                if path is not None and not posixpath.basename(path).startswith(f"part-{shard:04d}-"):
-                    skipped += 1
-                    continue
+    ids, skipped, writer, handle = [], 0, None, None
+
+    def fresh(rows):
+        nonlocal skipped
+        for row in rows:
+            if row["article_id"] in already:
+                skipped += 1
+            else:
                 yield row
 
+    try:
         for table in arrow_batches(fresh(rows), on_bad_row):
             if writer is None:
                 handle = FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -127,11 +128,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | N
         return None, 0, skipped
     digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
     final = join(directory, f"part-{shard:04d}-{digest}.parquet")
-    # An earlier run's file for the same shard with other ids is superseded by this one.
-    stale = {p for i, p in already.items() if posixpath.basename(p).startswith(f"part-{shard:04d}-")} - {final}
     FileSystems.rename([temp], [final])
-    if stale:
-        FileSystems.delete(sorted(stale))
     return final, len(ids), skipped
 
 
