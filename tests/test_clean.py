@@ -39,6 +39,8 @@ def test_title_suffix_only_removed_when_it_names_the_site():
     assert clean_title("Rates rise again - The Daily Planet", site_name="The Daily Planet")[0] == "Rates rise again"
     assert clean_title("Russia-Ukraine war - live updates")[0] == "Russia-Ukraine war - live updates"
     assert clean_title("Storm hits coast – BBC News", outlet="bbc.co.uk")[0] == "Storm hits coast"
+    assert clean_title("Was wissen wir? Eine Analyse – DW – 13.06.2023", site_name="DW")[0] == "Was wissen wir? Eine Analyse"
+    assert clean_title("Brexit talks resume - UK", outlet="express.co.uk")[0] == "Brexit talks resume - UK"
 
 
 def test_paragraph_rules():

@@ -23,6 +23,7 @@ FOOTER_RE = re.compile(
 GLUED_NAME_RE = re.compile(r"[a-z][A-Z][a-z]+\s+(of|at|for)\b")
 # Closing brackets and quotes may follow the final stop; a bare ")" does not end a sentence.
 SENTENCE_END_RE = re.compile(r"[.!?…:;\"”»’'][)\]”’\"»]*\s*$")
+DATE_RE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 TITLE_SEPARATORS = (" | ", " — ", " – ", " - ", " :: ", " • ")
 MAX_HEADLINE_WORDS = 25
 
@@ -64,14 +65,20 @@ def clean_title(title: str, site_name: str | None = None, outlet: str | None = N
             return head.strip(), [{"kind": "title_suffix", "text": " | " + tail}]
     names = {n.lower() for n in (site_name, outlet) if n}
     names |= {n.split(".")[0] for n in names if "." in n}
-    for sep in TITLE_SEPARATORS[1:]:
-        if sep in title:
-            head, _, tail = title.rpartition(sep)
+    names = {n for n in names if n}
+    while True:  # "Story – DW – 13.06.2023" → "Story": drop site names and dates from the end
+        for sep in TITLE_SEPARATORS[1:]:
+            head, found, tail = title.rpartition(sep)
+            if not found or len(head.split()) < 3:
+                continue
             tail_key = tail.strip().lower()
-            if len(head.split()) >= 3 and (tail_key in names or any(n and n in tail_key.replace(" ", "") for n in names)):
-                removed.append({"kind": "title_suffix", "text": sep + tail})
+            squeezed = tail_key.replace(" ", "")
+            if DATE_RE.fullmatch(tail_key) or tail_key in names or any(n in squeezed or (len(squeezed) >= 4 and squeezed in n) for n in names):
+                removed.insert(0, {"kind": "title_suffix", "text": sep + tail})
                 title = head.strip()
                 break
+        else:
+            break
     return title, removed
 
 
