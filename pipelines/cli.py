@@ -76,6 +76,7 @@ def make_pipeline(options):
 
 def run_command(flags: list[str]) -> int:
     from pipelines.batch import build_batch
+    from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
 
     options, files = parse_run_flags(flags)
@@ -83,8 +84,9 @@ def run_command(flags: list[str]) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_batch(pipeline, options, files)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with ProgressDisplay(options.progress, options.progress_interval):
+        result = pipeline.run()
+        result.wait_until_finish()
     summary = build_summary(counters(result), run_id=run_id, started=started,
                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)
     summary["summary_path"] = save_summary(summary, options.output)
