@@ -128,14 +128,14 @@ def lag_dots(name: str, groups: list[dict], colours: dict[str, str], *, width: i
              label_width: int = 260) -> str:
     """One row per copy group: the original at 0, each copy a dot at its delay (hours) after it.
     groups: [{"label": str, "copies": [{"outlet", "hours", "tip"}]}]"""
-    row, top = 26, 30
+    row, top = 26, 44
     plot = width - label_width - 40
     longest = max([c["hours"] for g in groups for c in g["copies"]] + [1])
     maximum, step = _scale(longest)
     height = top + len(groups) * row + 12
     parts = [f'<svg class="chart" data-chart="{escape(name)}" viewBox="0 0 {width} {height}" width="100%" '
              f'role="img" {FONT} xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{label_width + plot / 2:.0f}" y="11" text-anchor="middle" fill="#555">'
+             f'<text x="{label_width + plot / 2:.0f}" y="13" text-anchor="middle" fill="#555">'
              f'hours after the original</text>']
     for tick in _ticks(maximum, step):
         x = label_width + plot * tick / maximum
