@@ -50,8 +50,6 @@ def input_ref(element) -> str:
     """The reference a dead letter carries: the article's source, else a file path."""
     if isinstance(element, dict):
         return str(element.get("source") or element.get("path") or element.get("url") or "?")
-    if getattr(element, "path", None):  # an InputFile that failed before any article began
-        return str(element.path)
     return str(element)[:300]
 
 
