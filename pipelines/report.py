@@ -465,7 +465,7 @@ def render(data: dict, targets: dict[str, str] | None = None, generated: dt.date
 <title>newsbeam report · {escape(os.path.basename(os.path.abspath(data['output'])))}</title>
 <style>{CSS}</style></head>
 <body>
-<header><h1>newsbeam report</h1><p>{escape(os.path.abspath(data['output']))} · generated {generated:%Y-%m-%d %H:%M} UTC</p></header>
+<header><h1>newsbeam report</h1><p>{escape(data['output'])} · generated {generated:%Y-%m-%d %H:%M} UTC</p></header>
 <nav>{''.join(f'<a href="#{a}">{escape(t)}</a>' for a, t in links)}</nav>
 <main>
 {render_overview(data)}
