@@ -214,6 +214,11 @@ def render_overview(data: dict) -> str:
     return html
 
 
+def outlet_colours(data: dict) -> dict[str, str]:
+    """The same colour for an outlet in every chart of the page."""
+    return charts.colour_map(sorted({r["outlet"] for r in data.get("per_day_outlet", [])}))
+
+
 def render_volume(data: dict) -> str:
     if not data["articles"]:
         return _section("volume", "Articles per outlet per day",
@@ -221,7 +226,7 @@ def render_volume(data: dict) -> str:
                                "run <code>newsbeam run --input … --output DIR</code> first."))
     outlets = sorted({r["outlet"] for r in data["per_day_outlet"]})
     days = sorted({r["day"] for r in data["per_day_outlet"]})
-    colours = charts.colour_map(outlets)
+    colours = outlet_colours(data)
     values = {(r["day"], r["outlet"]): r["n"] for r in data["per_day_outlet"]}
     body = charts.legend(outlets, colours) + charts.columns_stacked("articles-per-day", days, outlets, values, colours)
     languages = sorted({r["language"] for r in data["per_outlet_language"]},
@@ -245,7 +250,7 @@ def render_syndication(data: dict) -> str:
             "No copy groups: every article's text is its own (no row has another outlet's copy of it), "
             "so there is nothing syndicated to show."))
     outlets = sorted({c["outlet"] for g in groups for c in g["copies"]})
-    colours = charts.colour_map(outlets)
+    colours = outlet_colours(data)
     rows = [{"label": f'{g["title"]} ({len(g["copies"])})',
              "copies": [{"outlet": c["outlet"], "hours": c["hours"] or 0, "original": c["original"],
                          "tip": f'{c["outlet"]}: {"original" if c["original"] else _lag(c["hours"])} · '
@@ -274,7 +279,7 @@ def render_stories(data: dict) -> str:
         return _section("stories", title, _empty(
             "No story is reported by more than one text or outlet: every article is its own story so far."))
     outlets = sorted({o for s in stories for o in s["outlet_list"]})
-    colours = charts.colour_map(outlets)
+    colours = outlet_colours(data)
     ids = [s["story_id"] for s in stories]
     values = {(r["story_id"], r["outlet"]): r["n"] for r in data["story_outlets"] if r["story_id"] in set(ids)}
     labels = {s["story_id"]: s["title"] or "(untitled)" for s in stories}
