@@ -291,3 +291,12 @@ def test_report_of_a_filled_output_in_chromium(browser, tmp_path):
         tab.close()
     w, h = png_size(tmp_path / "filled.png")
     assert w == 1100 and h > 2000
+
+
+def test_report_of_an_output_with_only_dead_letters(tmp_path):
+    """Every input failed: the page still renders, draws the dead letters and says why the rest is empty."""
+    write_dead_letters(str(tmp_path), "read", [dead_letter("a.bin", "read", "binary", "binary content")])
+    newsbeam("report", "--output", tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="empty"') == 5 and "No articles under" in page
+    assert page.count('<svg class="chart"') == 1 and 'data-chart="dead-letters"' in page
