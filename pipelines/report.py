@@ -104,7 +104,7 @@ def collect(output: str) -> dict:
         ORDER BY copies DESC, outlets DESC, cluster_id LIMIT {TOP_GROUPS}""")
     members = _rows(con, f"""
         SELECT cluster_id, article_id, outlet, title, url, seen_at, is_duplicate, duplicate_of FROM a
-        WHERE cluster_id IN (SELECT cluster_id FROM a GROUP BY cluster_id HAVING count(*) > 1)
+        WHERE cluster_id IN ({", ".join(_quote(g["cluster_id"]) for g in groups) or "NULL"})
         ORDER BY cluster_id, is_duplicate, seen_at, outlet""")
     data["copy_groups"] = _copy_groups(groups, members)
     data["duplicates"] = con.sql("SELECT count(*) FROM a WHERE is_duplicate").fetchall()[0][0]
@@ -116,20 +116,44 @@ def collect(output: str) -> dict:
         FROM a GROUP BY story_id HAVING count(DISTINCT cluster_id) > 1 OR count(DISTINCT outlet) > 1
         ORDER BY outlets DESC, articles DESC, first LIMIT {TOP_STORIES}""")
     data["story_outlets"] = _rows(con, """SELECT story_id, outlet, count(*) AS n FROM a GROUP BY ALL""")
-    # stances, one row per (article, stance)
-    data["stances"] = _rows(con, """
-        SELECT s.target_id, s.holder, s.holder_type, s.label, s.score, s.evidence,
-               outlet, title, url, day
-        FROM (SELECT outlet, title, url, day, unnest(stances) AS s FROM a WHERE len(stances) > 0)
-        ORDER BY s.target_id, outlet""")
-    # entities: in how many articles each (canonical) name appears per day
-    data["entities_per_day"] = _rows(con, """
-        SELECT day, name, label, count(DISTINCT article_id) AS n FROM (
-            SELECT day, article_id, coalesce(nullif(e.canonical, ''), e.text) AS name, e.label
-            FROM (SELECT day, article_id, unnest(entities) AS e FROM a WHERE len(entities) > 0))
-        GROUP BY ALL ORDER BY day, n DESC, name""")
+    # stances: counts per (target, outlet or holder, label), and the strongest evidence of each
+    holder_name = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in HOLDER_NAMES.items())
+    con.sql(f"""CREATE TEMP VIEW st AS SELECT s.target_id,
+                   CASE WHEN s.holder_type = 'article' THEN 'outlet' ELSE 'holder' END AS kind,
+                   CASE WHEN s.holder_type = 'article' THEN outlet
+                        ELSE s.holder || ' (' || CASE s.holder_type {holder_name} ELSE s.holder_type END || ')'
+                   END AS row_name,
+                   CASE WHEN s.label IN ('support', 'oppose') THEN s.label ELSE 'neutral' END AS label,
+                   s.holder, s.score, s.evidence, outlet, title, url, day, article_id
+               FROM (SELECT outlet, title, url, day, article_id, unnest(stances) AS s FROM a WHERE len(stances) > 0)""")
+    data["stance_counts"] = _rows(con, """SELECT target_id, kind, row_name, label, count(*) AS n FROM st
+                                          GROUP BY ALL ORDER BY target_id, kind, row_name""")
+    data["stance_articles"] = con.sql("SELECT count(DISTINCT article_id) FROM st").fetchall()[0][0]
+    data["stances"] = _rows(con, f"""
+        SELECT * EXCLUDE (article_id) FROM st
+        QUALIFY row_number() OVER (PARTITION BY target_id, kind, row_name, label
+                                   ORDER BY score DESC NULLS LAST, day, outlet) <= {EVIDENCE_PER_KEY}
+        ORDER BY target_id, kind, row_name, label, score DESC NULLS LAST, day, outlet""")
+    # entities: in how many articles each (canonical) name appears, overall and per day
+    con.sql("""CREATE TEMP VIEW ent AS SELECT DISTINCT day, article_id,
+                   coalesce(nullif(e.canonical, ''), e.text) AS name, e.label
+               FROM (SELECT day, article_id, unnest(entities) AS e FROM a WHERE len(entities) > 0)""")
+    data["top_entities"] = _rows(con, f"""SELECT name, mode(label) AS label, count(DISTINCT article_id) AS n
+                                          FROM ent GROUP BY name ORDER BY n DESC, name LIMIT {TOP_ENTITIES}""")
+    data["entity_days"] = [r["day"] for r in _rows(con, f"""
+        SELECT DISTINCT day FROM ent ORDER BY day DESC LIMIT {MAX_DAYS_IN_HEATMAP}""")][::-1]
+    data["entities_per_day"] = _rows(con, f"""
+        SELECT day, name, n FROM (SELECT day, name, count(DISTINCT article_id) AS n FROM ent GROUP BY day, name)
+        QUALIFY row_number() OVER (PARTITION BY day ORDER BY n DESC, name) <= {ENTITIES_PER_DAY}
+            OR name IN (SELECT name FROM ent GROUP BY name ORDER BY count(DISTINCT article_id) DESC, name
+                        LIMIT {TOP_ENTITIES})
+        ORDER BY day, n DESC, name""")
     data["with_entities"] = con.sql("SELECT count(*) FROM a WHERE len(entities) > 0").fetchall()[0][0]
     return data
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _copy_groups(groups: list[dict], members: list[dict]) -> list[dict]:
@@ -312,30 +336,24 @@ def render_stances(data: dict, targets: dict[str, str]) -> tuple[str, dict]:
         return _section("stances", title, _empty(why)), evidence
     body = [charts.legend(STANCE_LABELS, charts.STANCE_COLOURS),
             '<p class="note">Hover over a bar for its first evidence sentence; click it for all of them.</p>']
-    for target in sorted({s["target_id"] for s in stances}):
-        rows = [s for s in stances if s["target_id"] == target]
+    counts_of: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    for c in data["stance_counts"]:
+        counts_of.setdefault((c["target_id"], c["kind"]), {})[(c["row_name"], c["label"])] = c["n"]
+    for target in sorted({c["target_id"] for c in data["stance_counts"]}):
         claim = targets.get(target)
         body.append(f'<h3>{escape(target)}</h3>' + (f'<p class="claim">“{escape(claim)}”</p>' if claim else ""))
-        for kind, pick, name in (("outlet", lambda s: s["holder_type"] == "article", "per outlet (the articles' own stance)"),
-                                 ("holder", lambda s: s["holder_type"] != "article", "per holder quoted")):
-            chosen = [s for s in rows if pick(s)]
-            if kind == "outlet":
-                row_of = lambda s: s["outlet"]
-            else:
-                row_of = lambda s: f'{s["holder"]} ({HOLDER_NAMES.get(s["holder_type"], s["holder_type"])})'
-            counts, keys, tips = {}, {}, {}
-            for s in chosen:
-                row = row_of(s)
-                label = s["label"] if s["label"] in STANCE_LABELS else "neutral"
-                counts[(row, label)] = counts.get((row, label), 0) + 1
-                key = f"{target}|{kind}|{row}|{label}"
-                keys[(row, label)] = key
-                bucket = evidence.setdefault(key, [])
-                if len(bucket) < EVIDENCE_PER_KEY:
-                    bucket.append({"evidence": s["evidence"] or "", "outlet": s["outlet"], "title": s["title"] or "",
-                                   "url": s["url"], "holder": s["holder"], "score": s["score"], "day": s["day"]})
-                if (row, label) not in tips and s["evidence"]:
-                    tips[(row, label)] = f'“{charts._short(s["evidence"], 160)}”'
+        for kind, name in (("outlet", "per outlet (the articles' own stance)"), ("holder", "per holder quoted")):
+            counts = counts_of.get((target, kind), {})
+            keys = {cell: f"{target}|{kind}|{cell[0]}|{cell[1]}" for cell in counts}
+            tips = {}
+            for s in stances:
+                if s["target_id"] == target and s["kind"] == kind:
+                    cell = (s["row_name"], s["label"])
+                    evidence.setdefault(keys[cell], []).append(
+                        {"evidence": s["evidence"] or "", "outlet": s["outlet"], "title": s["title"] or "",
+                         "url": s["url"], "holder": s["holder"], "score": s["score"], "day": s["day"]})
+                    if cell not in tips and s["evidence"]:
+                        tips[cell] = f'“{charts._short(s["evidence"], 160)}”'
             order = sorted({r for r, _ in counts}, key=lambda r: (-sum(counts.get((r, l), 0) for l in STANCE_LABELS), r))
             if kind == "holder":
                 order = order[:TOP_HOLDERS]
@@ -347,7 +365,8 @@ def render_stances(data: dict, targets: dict[str, str]) -> tuple[str, dict]:
                 continue
             body.append(_stance_chart(f"stance-{kind}-{target}", order, counts, keys, tips))
             body.append(f'<div class="evidence" data-for="stance-{kind}-{escape(target)}" hidden></div>')
-    intro = f"{len(stances)} stances in {len({(s['outlet'], s['title']) for s in stances})} articles."
+    total = sum(c["n"] for c in data["stance_counts"])
+    intro = f"{total} stances in {data['stance_articles']} articles."
     return _section("stances", title, "".join(body), intro), evidence
 
 
@@ -360,19 +379,14 @@ def render_entities(data: dict) -> str:
         return _section("entities", title, _empty(
             "No named entities in any article: the entity stage has not run on this output, "
             "or it found no people, organisations or places."))
-    totals: dict[str, int] = {}
-    label_of: dict[str, str] = {}
-    for r in rows:
-        totals[r["name"]] = totals.get(r["name"], 0) + r["n"]
-        label_of.setdefault(r["name"], r["label"])
-    top = sorted(totals, key=lambda n: (-totals[n], n))[:TOP_ENTITIES]
-    days = sorted({r["day"] for r in rows})[-MAX_DAYS_IN_HEATMAP:]
+    top = [e["name"] for e in data["top_entities"]]
+    days = data["entity_days"]
     values = {(r["name"], r["day"]): r["n"] for r in rows if r["name"] in set(top)}
-    labels = {n: f"{n} ({label_of[n]})" for n in top}
+    labels = {e["name"]: f'{e["name"]} ({e["label"]})' for e in data["top_entities"]}
     body = charts.heatmap("entities-per-day", top, days, values, row_labels=labels)
     per_day = []
     for day in days:
-        names = [r for r in rows if r["day"] == day][:ENTITIES_PER_DAY]
+        names = [r for r in rows if r["day"] == day][:ENTITIES_PER_DAY]  # rows are ordered by count
         per_day.append([escape(day), ", ".join(f'{escape(r["name"])} <span class="muted">{r["n"]}</span>'
                                                for r in names)])
     body += _table(["day", f"top {ENTITIES_PER_DAY} entities (articles mentioning them)"], per_day, "entities")
