@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import sys
 import threading
@@ -197,6 +198,9 @@ class ProgressDisplay:
     def render(self) -> None:
         text = f"{self.label}: {format_progress(self.counts(), time.monotonic() - self.started)}"
         if self.mode == "line":
+            width = shutil.get_terminal_size((120, 24)).columns
+            if len(text) >= width:  # a wrapped line could not be rewritten in place
+                text = text[: max(width - 2, 10)] + "…"
             self.stream.write("\r" + text + "\x1b[K")
         else:
             self.stream.write(f"{time.strftime('%H:%M:%S')} {text}\n")
