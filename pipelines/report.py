@@ -429,7 +429,7 @@ header{background:#1d2433;color:#fff;padding:18px 28px}header h1{margin:0;font-s
 nav{padding:8px 28px;background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:2}
 nav a{margin-right:16px;color:#2456a6;text-decoration:none}
 main{max-width:1000px;margin:0 auto;padding:10px 20px 40px}
-section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 20px;margin:16px 0}
+section{scroll-margin-top:44px;background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 20px;margin:16px 0}
 h2{font-size:18px;margin:4px 0 8px}h3{font-size:15px;margin:18px 0 6px}h4{font-size:13px;margin:12px 0 4px;color:#374151}
 .intro,.note{color:var(--muted);margin:4px 0 10px}.claim{font-style:italic;color:#374151;margin:0 0 6px}
 .empty{padding:14px;background:#fafafa;border:1px dashed #cfd3da;border-radius:6px;color:#4b5563}
