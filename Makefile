@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test eval bench clean
+.PHONY: install run test eval bench clean chromium report screenshot
 
 # The venv is rebuilt when the package's requirements or the lock change.
 $(STAMP): setup.py requirements.lock
@@ -20,8 +20,23 @@ run: $(STAMP)
 	$(BIN)/newsbeam run --input seeds --output out
 	$(BIN)/newsbeam show --output out
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# tests/test_report.py opens the report in headless Chromium (Debian's package), installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-cache policy chromium | grep -q 'Candidate: [0-9]' \
+		&& apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+report: run
+	$(BIN)/newsbeam report --output out
+
+# docs/report.png: the report of seeds/ plus the small made-up corpus in docs/corpus/.
+screenshot: $(STAMP) chromium
+	rm -rf out/screenshot
+	$(BIN)/newsbeam run --input seeds docs/corpus --output out/screenshot --progress off
+	$(BIN)/newsbeam report --output out/screenshot
+	$(BIN)/python -m tests.browser out/screenshot/report.html docs/report.png
 
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py

@@ -25,7 +25,9 @@ setup(
         "PyYAML==6.0.3",
     ],
     extras_require={
-        "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0"],
+        "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",
+                # tests/browser.py drives headless Chromium over the DevTools protocol
+                "websockets==17.4"],
     },
     entry_points={"console_scripts": ["newsbeam=pipelines.cli:main"]},
 )

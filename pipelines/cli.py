@@ -2,6 +2,7 @@
 
     newsbeam run  --input PATH [PATH ...] --output DIR [--manifest F] [--targets F] [--config F] [BEAM OPTIONS]
     newsbeam show --output DIR [--limit N]
+    newsbeam report --output DIR [--html FILE] [--targets FILE]
 
 A run that cannot start (bad option, unreadable config, missing input) exits 2 with one line on
 stderr; a run that finished exits 0 even when some inputs became dead letters.
@@ -76,6 +77,7 @@ def make_pipeline(options):
 
 def run_command(flags: list[str]) -> int:
     from pipelines.batch import build_batch
+    from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
 
     options, files = parse_run_flags(flags)
@@ -83,8 +85,9 @@ def run_command(flags: list[str]) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_batch(pipeline, options, files)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with ProgressDisplay(options.progress, options.progress_interval):
+        result = pipeline.run()
+        result.wait_until_finish()
     summary = build_summary(counters(result), run_id=run_id, started=started,
                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)
     summary["summary_path"] = save_summary(summary, options.output)
@@ -103,7 +106,22 @@ def show_command(flags: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": run_command, "show": show_command}
+def report_command(flags: list[str]) -> int:
+    from pipelines.report import ReportError, write_report
+    parser = _Parser(prog="newsbeam report", allow_abbrev=False)
+    parser.add_argument("--output", required=True, help="the folder a run wrote to")
+    parser.add_argument("--html", default=None, help="the page to write (default OUTPUT/report.html)")
+    parser.add_argument("--targets", default=None, help="the run's --targets file, to show each claim's text")
+    args = parser.parse_args(flags)
+    try:
+        path = write_report(args.output, args.html, args.targets)
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    print(f"report: {path}")
+    return 0
+
+
+COMMANDS = {"run": run_command, "show": show_command, "report": report_command}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,11 @@ class NewsbeamOptions(PipelineOptions):
         group.add_argument("--files_per_partition", "--files-per-partition", type=int, default=None,
                            help="Parquet files per date/outlet folder (default 1)")
         group.add_argument("--run_id", "--run-id", default=None, help="name of this run's summary file")
+        group.add_argument("--progress", choices=["auto", "line", "log", "off"], default="auto",
+                           help="live progress on stderr: one updating line on a terminal, log lines "
+                                "otherwise (auto), or off")
+        group.add_argument("--progress_interval", "--progress-interval", type=float, default=None,
+                           help="seconds between progress updates (default 0.5 on a terminal, 2 otherwise)")
 
 
 def setting(options: NewsbeamOptions, name: str):

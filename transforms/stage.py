@@ -11,6 +11,7 @@ import logging
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from pipelines import progress
 from schemas.dead_letter import DEAD, dead_letter
 
 NAMESPACE = "newsbeam"
@@ -26,8 +27,23 @@ class Rejected(Exception):
         self.excerpt = excerpt
 
 
+class _Counter:
+    """A Beam counter that also feeds the live progress of `newsbeam run` (pipelines/progress.py)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._metric = Metrics.counter(NAMESPACE, name)
+
+    def inc(self, n: int = 1) -> None:
+        self._metric.inc(n)
+        progress.note(self.name, n)
+
+    def dec(self, n: int = 1) -> None:
+        self.inc(-n)
+
+
 def counter(name: str):
-    return Metrics.counter(NAMESPACE, name)
+    return _Counter(name)
 
 
 def input_ref(element) -> str:

@@ -1,0 +1,208 @@
+"""Live progress of a local `newsbeam run`: inputs read, articles written, dead letters, elapsed, rate.
+
+Beam's local FnApiRunner blocks in `pipeline.run()` and reports counters only when the run ends
+(its progress requests are answered by the SDK worker but never handed to the caller), and with
+`--direct_running_mode=multi_processing` the stages run in other processes. So the stages tell us
+themselves, over a small cross-process channel:
+
+- The command opens a UDP socket on 127.0.0.1 and puts its address in the environment
+  (`NEWSBEAM_PROGRESS`), which the in-process worker sees and subprocess SDK workers inherit.
+- `transforms.stage.counter` calls `note(name, n)` on every increment of a counter the display
+  needs. Each process keeps its running totals and a daemon thread sends them (at most four times
+  a second, only when they changed) as one JSON datagram tagged with the process's id. Datagrams
+  carry totals, not increments, so one that is lost costs nothing: the next one replaces it.
+- `ProgressDisplay` sums the latest totals of every process and prints them: one line rewritten in
+  place when stderr is a terminal, a plain log line every few seconds when it is not.
+
+Without the variable (remote runners, tests that build pipelines directly) `note` does nothing.
+The end-of-run summary still comes from Beam's own counters; this is only the live view.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import sys
+import threading
+import time
+
+ENV = "NEWSBEAM_PROGRESS"
+SEND_EVERY = 0.25          # seconds between datagrams from one process (when something changed)
+LINE_EVERY = 0.5           # seconds between redraws of the terminal line
+LOG_EVERY = 2.0            # seconds between log lines when stderr is not a terminal
+# The counters the display needs (see pipelines/summary.py for what they mean).
+TRACKED = {"read.out", "read.files", "articles_written", "write.already_present"}
+
+
+def tracked(name: str) -> bool:
+    return name in TRACKED or (name.startswith("dead.") and name.count(".") == 1)
+
+
+# --------------------------------------------------------------------------- the stages' side
+
+
+class _Sender:
+    """This process's running totals, sent to the display by a daemon thread."""
+
+    def __init__(self, address: str):
+        host, port = address.rsplit(":", 1)
+        self.address = (host, int(port))
+        self.sender_id = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.totals: dict[str, int] = {}
+        self.version = 0
+        self.lock = threading.Lock()
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        threading.Thread(target=self._loop, name="newsbeam-progress", daemon=True).start()
+
+    def note(self, name: str, n: int) -> None:
+        with self.lock:
+            self.totals[name] = self.totals.get(name, 0) + n
+            self.version += 1
+
+    def _loop(self) -> None:
+        sent = 0
+        while True:
+            time.sleep(SEND_EVERY)
+            with self.lock:
+                if self.version == sent:
+                    continue
+                sent = self.version
+                payload = json.dumps({"id": self.sender_id, "totals": self.totals}).encode()
+            try:
+                self.socket.sendto(payload, self.address)
+            except OSError:  # the display went away: progress is best effort, never an error
+                pass
+
+
+_SENDER: _Sender | None = None
+_SENDER_KEY: tuple | None = None
+_SENDER_LOCK = threading.Lock()
+
+
+def note(name: str, n: int = 1) -> None:
+    """Count `n` more of counter `name` towards the live display, if one is listening."""
+    address = os.environ.get(ENV)
+    if not address or not tracked(name):
+        return
+    global _SENDER, _SENDER_KEY
+    key = (os.getpid(), address)
+    if _SENDER_KEY != key:
+        with _SENDER_LOCK:
+            if _SENDER_KEY != key:
+                _SENDER, _SENDER_KEY = _Sender(address), key
+    _SENDER.note(name, n)
+
+
+# --------------------------------------------------------------------------- the command's side
+
+
+def snapshot(per_sender: dict[str, dict[str, int]]) -> dict[str, int]:
+    """inputs / written / dead letters from the latest totals of every sending process."""
+    totals: dict[str, int] = {}
+    for values in per_sender.values():
+        for name, n in values.items():
+            totals[name] = totals.get(name, 0) + n
+    dead = {name: n for name, n in totals.items() if name.startswith("dead.")}
+    return {
+        "files": totals.get("read.files", 0),
+        "inputs": totals.get("read.out", 0) + dead.get("dead.read", 0),
+        "written": totals.get("articles_written", 0),
+        "already_present": totals.get("write.already_present", 0),
+        "dead": sum(dead.values()),
+    }
+
+
+def format_progress(counts: dict[str, int], elapsed: float) -> str:
+    minutes, seconds = divmod(int(elapsed), 60)
+    rate = counts["inputs"] / elapsed if elapsed > 0 else 0.0
+    present = f", {counts['already_present']} already present" if counts["already_present"] else ""
+    return (f"{minutes}:{seconds:02d} elapsed · {counts['inputs']} inputs read ({rate:.1f}/s)"
+            f" · {counts['written']} articles written{present} · {counts['dead']} dead letters")
+
+
+class ProgressDisplay:
+    """Context manager around `pipeline.run()`: listens for the stages' totals and shows them.
+
+    mode: "line" (one line rewritten in place), "log" (a line every `interval` seconds), "off",
+    or "auto" (line when `stream` is a terminal, log otherwise)."""
+
+    def __init__(self, mode: str = "auto", interval: float | None = None, stream=None, label: str = "newsbeam run"):
+        self.stream = stream or sys.stderr
+        if mode == "auto":
+            mode = "line" if getattr(self.stream, "isatty", lambda: False)() else "log"
+        self.mode = mode
+        self.interval = interval or (LINE_EVERY if mode == "line" else LOG_EVERY)
+        self.label = label
+        self.per_sender: dict[str, dict[str, int]] = {}
+        self.lines = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._socket: socket.socket | None = None
+        self._previous_env: str | None = None
+        self.started = time.monotonic()
+
+    # listening
+    def __enter__(self):
+        if self.mode == "off":
+            return self
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        host, port = self._socket.getsockname()
+        self._previous_env = os.environ.get(ENV)
+        os.environ[ENV] = f"{host}:{port}"
+        self.started = time.monotonic()
+        for target in (self._receive, self._show):
+            thread = threading.Thread(target=target, name=f"newsbeam-{target.__name__.strip('_')}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.mode == "off":
+            return False
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        if self._previous_env is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = self._previous_env
+        self._socket.close()
+        if self.mode == "line" and self.lines:
+            self.stream.write("\r\x1b[K")  # the summary replaces the progress line
+            self.stream.flush()
+        return False
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self._socket.recv(65536)
+            except (socket.timeout, OSError):
+                continue
+            try:
+                message = json.loads(data)
+                self.per_sender[str(message["id"])] = {str(k): int(v) for k, v in message["totals"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # not ours
+
+    def _show(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.render()
+
+    def counts(self) -> dict[str, int]:
+        return snapshot(dict(self.per_sender))
+
+    def render(self) -> None:
+        text = f"{self.label}: {format_progress(self.counts(), time.monotonic() - self.started)}"
+        if self.mode == "line":
+            width = shutil.get_terminal_size((120, 24)).columns
+            if len(text) >= width:  # a wrapped line could not be rewritten in place
+                text = text[: max(width - 2, 10)] + "…"
+            self.stream.write("\r" + text + "\x1b[K")
+        else:
+            self.stream.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.stream.flush()
+        self.lines += 1
