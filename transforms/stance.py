@@ -47,6 +47,8 @@ SENTENCE_RELEVANCE = 0.25   # share of the claim's weight that makes a sentence 
 KEYWORD_BOOST = 2.0         # weight factor of a target's own keywords
 PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
+HEDGE_WINDOW = 3            # words a hedge ("might", "could") may precede a cue by to weaken it
+HEDGED_CUE = 0.5            # weight factor of a hedged cue
 SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
@@ -220,7 +222,19 @@ def _lines(path: Path) -> list[str]:
 
 
 def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(t.stem for t in tokenize(text) if not t.punct)
+    """Phrase words as stems; a word written in double quotes matches only that exact form
+    ("\"doctored\"" must not match "doctor")."""
+    out = []
+    for m in re.finditer(r'"([^"]+)"|(\S+)', text):
+        if m.group(1):
+            out.extend("=" + w.lower() for w in m.group(1).split())
+        else:
+            out.extend(t.stem for t in tokenize(m.group(2)) if not t.punct)
+    return tuple(out)
+
+
+def _matches(token: Token, part: str) -> bool:
+    return token.text.lower() == part[1:] if part[0] == "=" else token.stem == part
 
 
 @dataclass
@@ -279,14 +293,14 @@ def _find_phrases(words: list[Token], phrases, max_gap: int = 1):
         by_first[p[0]].append(p)
     found = []
     for i, tok in enumerate(words):
-        for p in by_first.get(tok.stem, ()):
+        for p in by_first.get(tok.stem, []) + by_first.get("=" + tok.text.lower(), []):
             j = i
             for part in p[1:]:
                 nxt = None
                 for k in range(j + 1, min(j + 2 + max_gap, len(words))):
                     if words[k].punct:
                         break
-                    if words[k].stem == part:
+                    if _matches(words[k], part):
                         nxt = k
                         break
                 if nxt is None:
@@ -424,9 +438,15 @@ class RuleBasedStance:
             if taken.isdisjoint(range(first, last + 1)):
                 kept.append((first, last, phrase))
                 taken.update(range(first, last + 1))
-        negs = [n for n in _find_phrases(words, lex.negators, max_gap=0)
-                if taken.isdisjoint(range(n[0], n[1] + 1))]
+        negs = _find_phrases(words, lex.negators, max_gap=0)
+        # a cue that serves as the negator of the next cue ("refused to rule out") is not a cue itself
+        for n_first, n_last, _ in negs:
+            if any(0 < c[0] - n_last <= NEGATION_WINDOW for c in kept):
+                kept = [c for c in kept if not (c[0] <= n_last and n_first <= c[1])]
+        taken = {i for c in kept for i in range(c[0], c[1] + 1)}
+        negs = [n for n in negs if taken.isdisjoint(range(n[0], n[1] + 1))]
         kept.sort()
+        hedge_spans = _find_phrases(words, lex.hedges, max_gap=0)
         out, used_negators, hedges_extra = [], set(), 0
         for first, last, phrase in kept:
             negated = False
@@ -437,6 +457,9 @@ class RuleBasedStance:
                         negated = True
                         used_negators.add(n_first)
             weight = lex.cues[phrase] * (-1 if negated else 1)
+            # modality: "might be considering", "could reject" say less than the bare verb
+            if any(h_last < first and first - h_last <= HEDGE_WINDOW for _, h_last, _ in hedge_spans):
+                weight *= HEDGED_CUE
             factual = phrase in lex.factual
             if factual and negated and weight < 0:
                 # "has not been confirmed": unverified, not refuted; the refuting negations
@@ -444,8 +467,7 @@ class RuleBasedStance:
                 hedges_extra += 1
                 continue
             out.append((first, last, weight, " ".join(phrase), negated, factual))
-        # a cue word that served as another cue's negator ("refused to rule out") is not a cue itself
-        hedges = len(_find_phrases(words, lex.hedges, max_gap=0)) + hedges_extra
+        hedges = len(hedge_spans) + hedges_extra
         return out, hedges
 
     def _cue_score(self, tokens: list[Token]) -> float:
@@ -617,6 +639,7 @@ class _Holders:
 
     SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
     PRONOUNS = {"he", "she", "him", "her"}
+    FIRST_PERSON = {"i", "we", "me", "us", "you"}
 
     def __init__(self, prep: Prepared, doc, entities: list[dict], quotes: list[dict], lexicon: Lexicon):
         self.prep, self.doc, self.lexicon = prep, doc, lexicon
@@ -683,7 +706,7 @@ class _Holders:
                         return names
                     if child.lower_ in self.PRONOUNS:
                         return self._last_person_before(child.idx)
-                    if child.pos_ == "PRON":   # "we", "I", "they": a speaker the parse cannot name
+                    if child.lower_ in self.FIRST_PERSON:   # "we", "I": a speaker the parse cannot name
                         return []
             if token.head.i == token.i:
                 break
@@ -736,7 +759,8 @@ class _Holders:
         people = [e for e in self.entities if e["label"] == "PERSON" and e["end"] <= offset]
         return [self._name(people[-1])] if people else []
 
-    # without a parse: the entities between the previous cue (or the sentence start) and this cue
+    # without a parse: the entities between the previous cue (or the sentence start) and this cue,
+    # the first person among them, else all (a list of countries)
     def _before(self, cue: Cue) -> list[tuple[str, str]]:
         sentence = self.prep.sentences[cue.sentence]
         floor = sentence.start
@@ -750,4 +774,5 @@ class _Holders:
                 if name not in names:
                     names.append(name)
         people = [n for n in names if n[1] == "PERSON"]
-        return people[-1:] if people else names
+        # the first person of the clause is most often its subject ("Kallas echoed Macron, claiming …")
+        return people[:1] if people else names
