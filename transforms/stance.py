@@ -112,6 +112,8 @@ class StanceModel(Protocol):
 
     targets: list[Target]
 
+    def supports(self, language: str | None) -> bool: ...
+
     def relevant_targets(self, text: str, title: str = "") -> list[Target]: ...
 
     def stances(self, *, text: str, title: str, language: str, doc, entities: list[dict],
@@ -355,6 +357,8 @@ class _TargetTerms:
 class RuleBasedStance:
     """Transparent, lexicon-driven stance detection (see the module docstring)."""
 
+    languages = ("en",)   # the languages the lexicons are written for; `und`/None is tried as English
+
     def __init__(self, targets: list[Target], lexicon_dir=None):
         self.targets = list(targets)
         self.lexicon = Lexicon.load(lexicon_dir)
@@ -377,6 +381,9 @@ class RuleBasedStance:
             for term in weights:
                 self._index[term].append(i)
         del lex
+
+    def supports(self, language: str | None) -> bool:
+        return not language or language == "und" or language in self.languages
 
     # -- relevance --------------------------------------------------------------------------
 
@@ -508,9 +515,19 @@ class RuleBasedStance:
     def stances(self, *, text: str, title: str = "", language: str = "en", doc=None,
                 entities: list[dict] | None = None, quotes: list[dict] | None = None,
                 outlet: str | None = None, prepared: Prepared | None = None) -> list[dict]:
-        """STANCE rows for every target the article addresses: the article's own, and each holder's."""
+        """STANCE rows for every target the article addresses: the article's own, and each holder's.
+
+        An article in a language the lexicons do not cover gets none (`supports(language)`)."""
+        if not self.supports(language):
+            return []
         entities = entities or []
         quotes = quotes or []
+        if doc is not None and getattr(doc, "text", None) != text:
+            doc = None   # a parse of other text (or another library's document) would misplace offsets
+        if prepared is None:   # the term-set pre-filter first: no cue search for unconcerned articles
+            terms = self._text_terms(tokenize(f"{title or ''}\n{text or ''}"))
+            if not any(self._doc_relevant(self._terms[i], terms) for i in self._candidates(terms)):
+                return []
         prep = prepared or self.prepare(text, title, doc)
         relevant = [(tt, cov) for tt in (self._terms[i] for i in sorted(self._candidates(prep.terms)))
                     if (cov := self._doc_relevant(tt, prep.terms))]
@@ -683,7 +700,7 @@ class _Holders:
         for q in self.quotes:
             if q["start"] <= cue.start and cue.end <= q["end"]:
                 return [self._speaker(q["speaker"])]
-        if self.doc is not None:
+        if self.doc is not None and self.doc.has_annotation("DEP"):
             found = self._from_parse(cue)
             if found is not None:
                 return found
