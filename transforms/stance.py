@@ -53,7 +53,8 @@ SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opp
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
 REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
-ASSERTED_HEDGE_RATE = 0.15  # hedges per relevant sentence up to which the article vouches for the claim
+ASSERTED_HEDGE_RATE = 0.15  # hedges per sentence up to which the article vouches for the claim
+OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge rate
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,6 @@ class Lexicon:
                 synonyms.setdefault(word, group[0])
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
         stopwords = {stem(w) for w in ENGLISH_STOP_WORDS} | {stem(w) for w in _lines(d / "stance_stopwords.txt")}
-        stopwords -= {"not", "no", "nothing"} - {stem(w) for w in _lines(d / "stance_stopwords.txt")}
         return cls(
             cues=cues,
             factual=factual,
@@ -625,7 +625,10 @@ class ArticleSignals:
         net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
         if net <= -REFUTED:
             return "oppose", net
-        hedge_rate = self.hedges / self.relevant if self.relevant else 1.0
+        # hedging anywhere says the article reports rather than vouches; on the claim it says so more
+        hedges = self.hedges + OFF_TOPIC_HEDGE * (self.hedges_all - self.hedges)
+        sentences = self.relevant + OFF_TOPIC_HEDGE * (self.sentences - self.relevant)
+        hedge_rate = hedges / sentences if self.relevant else 1.0
         if hedge_rate <= ASSERTED_HEDGE_RATE and net > -SUPPORT_MARGIN:
             return "support", max(net, SUPPORT_MARGIN)
         return "neutral", net
