@@ -270,8 +270,7 @@ class Lexicon:
             group = [stem(w.strip()) for w in line.split(",") if w.strip()]
             for word in group:
                 synonyms.setdefault(word, group[0])
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-        stopwords = {stem(w) for w in ENGLISH_STOP_WORDS} | {stem(w) for w in _lines(d / "stance_stopwords.txt")}
+        stopwords = {stem(w) for w in _lines(d / "stance_stopwords.txt")}
         return cls(
             cues=cues,
             factual=factual,
