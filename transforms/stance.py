@@ -21,8 +21,12 @@ Holders: a cue inside a quote belongs to the quote's speaker; otherwise to the e
 subject of the cue's clause, climbing the dependency parse (so "Germany, the UK and the US have ruled
 out sending troops" gives three LOC holders), else to the subject of a speech verb or "according to
 X" in the sentence, else (no parse) to the entities just before the cue. A pronoun subject resolves
-to the last person named before it. Names are the entities' `canonical` forms. The article's own row
-(holder_type `article`) sums every relevant cue and weighs hedges.
+to the last person named before it. Names are the entities' `canonical` forms.
+
+The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
+cues (stance_confirm.txt, stance_refute.txt) fully and attitude cues a quarter: refuted → oppose;
+restated with little hedging → support; otherwise the article reports the claim → neutral. The
+lexicons are English: other languages get no rows (`supports(language)`).
 
 `StanceModel` is the interface: a natural-language-inference model can implement it later.
 """
@@ -57,7 +61,7 @@ ASSERTED_HEDGE_RATE = 0.15  # hedges per sentence up to which the article vouche
 OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge rate
 
 
-@dataclass(frozen=True)
+@dataclass
 class Target:
     id: str
     claim: str
@@ -361,7 +365,6 @@ class RuleBasedStance:
     def __init__(self, targets: list[Target], lexicon_dir=None):
         self.targets = list(targets)
         self.lexicon = Lexicon.load(lexicon_dir)
-        lex = self.lexicon
         term_lists = [self._claim_terms(t) for t in self.targets]
         df = defaultdict(int)
         for terms in term_lists:
@@ -379,7 +382,6 @@ class RuleBasedStance:
             self._terms.append(_TargetTerms(target, weights, sum(weights.values()) or 1.0, sign))
             for term in weights:
                 self._index[term].append(i)
-        del lex
 
     def supports(self, language: str | None) -> bool:
         return not language or language == "und" or language in self.languages
@@ -477,8 +479,7 @@ class RuleBasedStance:
         return out, hedges
 
     def _cue_score(self, tokens: list[Token]) -> float:
-        words = [t for t in tokens]
-        return sum(c[2] for c in self._cues_in(words)[0])
+        return sum(c[2] for c in self._cues_in(tokens)[0])
 
     def prepare(self, text: str, title: str = "", doc=None) -> Prepared:
         """Sentences, their terms, cues and hedges: everything that does not depend on a target."""
