@@ -40,6 +40,7 @@ screenshot: $(STAMP) chromium
 
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
+	$(BIN)/python eval/stance.py
 
 clean:
 	rm -rf out $(VENV) *.egg-info .pytest_cache
