@@ -84,6 +84,10 @@ def run_command(flags: list[str]) -> int:
     pipeline = make_pipeline(options)
     build_batch(pipeline, options, files)
     result = pipeline.run()
+    from pipelines.deploy import describe_job_not_run, job_not_run_here
+    if job_not_run_here(result, options):  # Dataflow --dry_run=True or a Flex Template launch
+        print(describe_job_not_run(result, options))
+        return 0
     result.wait_until_finish()
     summary = build_summary(counters(result), run_id=run_id, started=started,
                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)
