@@ -79,6 +79,10 @@ def run_command(flags: list[str]) -> int:
     from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
 
     options, files = parse_run_flags(flags)
+    from pipelines.deploy import local_path_problem
+    problem = local_path_problem(options, {"input": options.input, "output": [options.output]})
+    if problem:
+        raise UsageError(problem)
     run_id = options.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)

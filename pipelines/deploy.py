@@ -11,6 +11,24 @@ import json
 from apache_beam.options.pipeline_options import GoogleCloudOptions, StandardOptions, TestOptions
 
 
+REMOTE_WORKER_RUNNERS = ("DataflowRunner",)  # runners whose workers never share this machine's disk
+
+
+def local_path_problem(options, paths: dict[str, list[str]]) -> str | None:
+    """Why the run cannot work as asked: a local --input/--output for workers on other machines.
+    (Flink and Spark clusters may share a disk, or run on this machine, so only Dataflow is refused;
+    a dry run touches no data and is allowed.)"""
+    runner = options.view_as(StandardOptions).runner or ""
+    if runner not in REMOTE_WORKER_RUNNERS or options.view_as(TestOptions).dry_run:
+        return None
+    for flag, values in paths.items():
+        for value in values:
+            if value and "://" not in value:
+                return (f"--{flag} {value} is a local path, which {runner} workers cannot reach; "
+                        f"put it on gs:// (or s3://)")
+    return None
+
+
 def job_not_run_here(result, options) -> bool:
     """True when the job was only built (dry run) or handed to the Dataflow template launcher."""
     if options.view_as(TestOptions).dry_run:

@@ -123,3 +123,13 @@ def test_streaming_job_description(tmp_path):
     assert "Language/DetectLanguage/ParDo(DetectLanguageDoFn)" in job["steps"], job["steps"]  # shared stages
     assert any("Write" in step for step in job["steps"]), job["steps"]
     assert only_environment(job)["container_image"] == IMAGE
+
+
+def test_local_paths_are_refused_for_dataflow_workers():
+    """Workers on other machines cannot read or write this machine's folders: a usage error, not a
+    job whose every input becomes a dead letter. Nothing goes to the network before the refusal."""
+    real = [arg for arg in DATAFLOW if arg != "--dry_run=True"]
+    result = newsbeam("run", "--input", SEEDS, "--output", "gs://newsbeam-test-bucket/out", *real, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"newsbeam run: --input {SEEDS} is a local path, which DataflowRunner "
+                                     "workers cannot reach; put it on gs:// (or s3://)")
