@@ -77,30 +77,39 @@ def test_flex_template_arguments():
         newsbeam_arguments(["--command=serve"])
 
 
-def _option_names() -> set[str]:
+STREAM_PARAMETERS = {"feeds", "poll_interval", "duration", "allow_hosts", "per_host_rate", "fetch_timeout",
+                     "fetch_retries", "contact_url", "window_seconds", "allowed_lateness", "verify_every",
+                     "seen_days", "max_backoff"}
+
+
+def _option_names(group_title: str) -> set[str]:
+    """The options of one argument group of NewsbeamOptions ("newsbeam", "newsbeam stream")."""
     from pipelines.cli import _run_parser
-    group = next(g for g in _run_parser()._action_groups if g.title == "newsbeam")
-    return {action.dest for action in group._group_actions}
+    groups = [g for g in _run_parser()._action_groups if g.title == group_title]
+    return {action.dest for group in groups for action in group._group_actions}
+
+
+def _metadata_parameters() -> dict[str, dict]:
+    return {p["name"]: p for p in json.loads(METADATA.read_text())["parameters"]}
 
 
 def test_template_metadata_lists_the_run_options():
-    parameters = {p["name"]: p for p in json.loads(METADATA.read_text())["parameters"]}
-    options = _option_names()
-    missing = options - set(parameters)
+    parameters = _metadata_parameters()
+    run_options = _option_names("newsbeam")
+    missing = run_options - set(parameters)
     assert not missing, f"add {sorted(missing)} to deploy/dataflow/metadata.json (the Flex Template parameters)"
-    stream_only = {"feeds", "poll_interval", "duration", "allow_hosts", "per_host_rate", "fetch_timeout"}
-    unknown = set(parameters) - options - {"command"} - stream_only
+    unknown = set(parameters) - run_options - {"command"} - STREAM_PARAMETERS - _option_names("newsbeam stream")
     assert not unknown, f"metadata.json names parameters newsbeam does not know: {sorted(unknown)}"
     assert parameters["output"]["isOptional"] is False
-    assert all(p["label"] and p["helpText"] for p in parameters.values())
+    assert all(p["label"] and p["helpText"] and p["regexes"] for p in parameters.values())
 
 
 def test_template_metadata_lists_the_stream_options():
-    options = _option_names()
-    if "feeds" not in options:
+    stream_options = _option_names("newsbeam stream")
+    if not stream_options:
         pytest.skip("`newsbeam stream` options are not on this branch yet (issue: streaming, branch stream)")
-    parameters = {p["name"] for p in json.loads(METADATA.read_text())["parameters"]}
-    assert parameters - {"command"} <= options
+    missing = stream_options - set(_metadata_parameters())
+    assert not missing, f"add {sorted(missing)} to deploy/dataflow/metadata.json (the Flex Template parameters)"
 
 
 def test_streaming_job_description(tmp_path):
@@ -108,20 +117,20 @@ def test_streaming_job_description(tmp_path):
         "pipelines.streaming",
         reason="pipelines/streaming.py is not on this branch yet (built on branch `stream`); "
                "this test checks the streaming Dataflow job once it is merged")
-    from pipelines.cli import make_pipeline
+    from pipelines.cli import make_pipeline, parse_stream_flags
     from pipelines.deploy import job_description
-    from pipelines.options import NewsbeamOptions
 
     feeds = tmp_path / "feeds.txt"
     feeds.write_text("https://www.example.org/rss.xml\n")
-    options = NewsbeamOptions(["--feeds", str(feeds), "--output", "gs://newsbeam-test-bucket/stream",
-                               "--streaming", *DATAFLOW, f"--sdk_container_image={IMAGE}"])
+    options, feed_list = parse_stream_flags(["--feeds", str(feeds), "--output", "gs://newsbeam-test-bucket/stream",
+                                             "--streaming", *DATAFLOW, f"--sdk_container_image={IMAGE}"])
     pipeline = make_pipeline(options)
-    streaming.build_stream(pipeline, options)
+    streaming.build_stream(pipeline, options, feed_list, run_tag="dry-run")
     job = job_description(pipeline.run())
     assert job["type"] == "JOB_TYPE_STREAMING"
     assert "Language/DetectLanguage/ParDo(DetectLanguageDoFn)" in job["steps"], job["steps"]  # shared stages
-    assert any("Write" in step for step in job["steps"]), job["steps"]
+    assert any(step.startswith("Write/") for step in job["steps"]), job["steps"]
+    assert any(step.startswith("WriteDeadLetters/") for step in job["steps"]), job["steps"]
     assert only_environment(job)["container_image"] == IMAGE
 
 
