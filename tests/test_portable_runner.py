@@ -80,3 +80,20 @@ def test_run_on_portable_runner_subprocess_sdk_harness(job_endpoint, tmp_path):
                       "--environment_type", "beam:env:harness_subprocess_python:v1",
                       "--environment_config", harness)
     check_run(out, result)
+
+
+def test_summary_says_so_when_a_runner_reports_no_counters():
+    """A runner without metrics (or a result without them) must not print a balanced run of zeros."""
+    import datetime as dt
+    from pipelines.summary import build_summary, counters, format_summary
+
+    class NoMetrics:
+        def metrics(self):
+            raise NotImplementedError
+
+    assert counters(NoMetrics()) is None
+    now = dt.datetime.now(dt.timezone.utc)
+    summary = build_summary(None, run_id="r", started=now, finished=now, output="gs://b/o")
+    assert summary["counters_available"] is False and summary["balanced"] is None
+    assert "this runner reported no counters" in format_summary(summary)
+    assert "COUNTS DO NOT BALANCE" not in format_summary(summary)

@@ -14,6 +14,10 @@
 -- to STRING, lists of structs to ARRAY<STRUCT<...>> (enable_list_inference keeps them arrays
 -- instead of the Parquet `list.element` nesting).
 
+-- The schema is inferred from the files; when a later newsbeam version adds columns (schema_version),
+-- files of both versions under one wildcard no longer share a schema: recreate the table with the
+-- new column list declared explicitly (older files then read NULL for the new columns).
+
 CREATE SCHEMA IF NOT EXISTS `PROJECT.newsbeam`;
 
 -- 1. external table
