@@ -81,12 +81,20 @@ def run_command(flags: list[str]) -> int:
     from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
 
     options, files = parse_run_flags(flags)
+    from pipelines.deploy import local_path_problem
+    problem = local_path_problem(options, {"input": options.input, "output": [options.output]})
+    if problem:
+        raise UsageError(problem)
     run_id = options.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_batch(pipeline, options, files)
     with ProgressDisplay(options.progress, options.progress_interval):
         result = pipeline.run()
+        from pipelines.deploy import describe_job_not_run, job_not_run_here
+        if job_not_run_here(result, options):  # Dataflow --dry_run=True or a Flex Template launch
+            print(describe_job_not_run(result, options))
+            return 0
         result.wait_until_finish()
     summary = build_summary(counters(result), run_id=run_id, started=started,
                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)

@@ -20,10 +20,17 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def counters(result) -> dict[str, int]:
-    """Committed counter values of the newsbeam namespace, by name."""
+def counters(result) -> dict[str, int] | None:
+    """Committed counter values of the newsbeam namespace, by name (attempted where a runner commits
+    none); None when the runner reports no metrics at all, so the summary says so instead of zeros."""
+    try:
+        metrics = result.metrics()
+    except NotImplementedError:
+        metrics = None
+    if metrics is None:
+        return None
     values: dict[str, int] = {}
-    for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+    for c in metrics.query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
         value = c.committed if c.committed is not None else c.attempted
         values[c.key.metric.name] = values.get(c.key.metric.name, 0) + int(value or 0)
     return values
@@ -31,6 +38,8 @@ def counters(result) -> dict[str, int]:
 
 def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, finished: dt.datetime,
                   output: str, command: str = "run") -> dict:
+    unavailable = values is None
+    values = values or {}
     dead = {name.split(".", 1)[1]: n for name, n in values.items() if name.startswith("dead.") and name.count(".") == 1}
     reasons = {name.split(".", 1)[1]: n for name, n in values.items() if name.startswith("dead.") and name.count(".") == 2}
     inputs = values.get("read.out", 0) + dead.get("read", 0)
@@ -51,7 +60,8 @@ def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, 
         "dead_letters": dead_total,
         "dead_letters_by_stage": dict(sorted(dead.items())),
         "dead_letters_by_reason": dict(sorted(reasons.items())),
-        "balanced": inputs == written + present + dead_total,
+        "balanced": None if unavailable else inputs == written + present + dead_total,
+        "counters_available": not unavailable,
         "counters": dict(sorted(values.items())),
     }
 
@@ -69,7 +79,9 @@ def format_summary(summary: dict) -> str:
         f" → {summary['articles_written']} articles written"
         + (f", {summary['already_present']} already present" if summary["already_present"] else "")
         + f", {summary['dead_letters']} dead letters in {summary['seconds']:.1f} s"
-        + ("" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
+        + ("  (this runner reported no counters: counts unknown, see the output folder)"
+           if summary.get("counters_available") is False
+           else "" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
     ]
     if summary["dead_letters_by_stage"]:
         by_stage = ", ".join(f"{stage} {n}" for stage, n in summary["dead_letters_by_stage"].items())

@@ -66,6 +66,20 @@ def _abspath(path: str) -> str:
     return os.path.abspath(path) if _is_local(path) else path
 
 
+def _normpath(path: str) -> str:
+    """posixpath.normpath that keeps a URL's `scheme://` (normpath alone makes `gs:/bucket/...`)."""
+    scheme, sep, rest = path.partition("://")
+    return scheme + sep + posixpath.normpath(rest) if sep else posixpath.normpath(path)
+
+
+def _relative(path: str, root: str) -> str:
+    """`path` relative to the folder `root`, for local paths and URLs alike."""
+    if _is_local(path):
+        return posixpath.relpath(path, root)
+    prefix = root.rstrip("/") + "/"
+    return path[len(prefix):] if path.startswith(prefix) else posixpath.basename(path)
+
+
 def _glob_root(pattern: str) -> str:
     """The folder part of a glob before its first wildcard, which sources are made relative to."""
     parts = pattern.split("/")
@@ -80,6 +94,14 @@ def _is_dir(path: str) -> bool:
         import os
         return os.path.isdir(path)
     return not FileSystems.exists(path) and bool(_match(path.rstrip("/") + "/**"))
+
+
+def _is_file(matched: str) -> bool:
+    """A match that is a file. An object store lists only objects, so no per-object request is made
+    there; a key ending in `/` is a console-made folder marker, not an input."""
+    if _is_local(matched):
+        return not _is_dir(matched)
+    return not matched.endswith("/")
 
 
 def _match(pattern: str):
@@ -103,7 +125,7 @@ def load_manifest(path: str) -> dict[str, dict]:
             rel = record["path"]
         except (ValueError, KeyError, TypeError) as error:
             raise InputError(f"{path}:{number}: not a manifest line with a \"path\" ({error})") from error
-        target = _abspath(posixpath.normpath(posixpath.join(folder, rel)))
+        target = _abspath(_normpath(posixpath.join(folder, rel)))
         entries[target] = {k: record[k] for k in META_KEYS if record.get(k) not in (None, "")}
     return entries
 
@@ -120,7 +142,7 @@ def resolve_inputs(arguments: list[str], manifest: str | None = None) -> list[In
             root, metadata = absolute.rstrip("/"), _match(absolute.rstrip("/") + "/**")
         else:
             root, metadata = posixpath.dirname(absolute), _match(absolute)
-        files = [m for m in metadata if not _is_dir(m.path)]
+        files = [m for m in metadata if _is_file(m.path)]
         if not files:
             raise InputError(f"input not found: {argument}")
         folder_manifests = {}
@@ -131,7 +153,7 @@ def resolve_inputs(arguments: list[str], manifest: str | None = None) -> list[In
             name = posixpath.basename(m.path)
             if name == MANIFEST_NAME or name.startswith("."):
                 continue
-            source = posixpath.relpath(m.path, root) if root else name
+            source = _relative(m.path, root) if root else name
             meta = {**folder_manifests.get(m.path, {}), **explicit.get(m.path, {})}
             found.setdefault(m.path, InputFile(m.path, source, m.size_in_bytes,
                                                getattr(m, "last_updated_in_seconds", None), meta))
@@ -287,7 +309,8 @@ def documents_from_file(input_file: InputFile, max_bytes: int):
 def _jsonl_documents(input_file: InputFile, max_line_bytes: int, fetched_at: dt.datetime):
     opener = FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO)
     with opener as f:
-        for number, line in enumerate(f, 1):
+        # readline, not iteration: Beam's CompressedFile (a .jsonl.gz on any filesystem) is not iterable
+        for number, line in enumerate(iter(f.readline, b""), 1):
             ref = f"{input_file.source}:{number}"
             if not line.strip():
                 continue
