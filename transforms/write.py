@@ -6,6 +6,10 @@ name and renamed when complete, and its final name is derived from the article i
 rerun of the same input replaces the same file instead of adding a second one. Rows whose
 article_id is already in another file of the partition (an earlier run over overlapping inputs)
 are not written again; they are counted as `write.already_present`.
+
+Streaming writes (`windowed=True`) name each file after its window, pane and run as well,
+`part-<window start>-p<pane>-<run>-<shard>-<digest>.parquet`: windows and panes never replace each
+other's files, and a retried bundle of the same pane rewrites the same file.
 """
 from __future__ import annotations
 
@@ -94,8 +98,18 @@ def existing_ids(directory: str) -> dict[str, str]:
     return found
 
 
-def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | None, int, int]:
-    """Write rows to one file of a partition. Returns (final path, rows written, rows skipped)."""
+def window_file_stem(window, pane, run_tag: str, shard: int) -> str:
+    """`part-20261121T224500-p0-<run>-0000`: unique per window, pane, run and shard."""
+    start = getattr(window, "start", None)
+    stamp = start.to_utc_datetime().strftime("%Y%m%dT%H%M%S") if start is not None else "global"
+    index = getattr(pane, "index", 0) or 0
+    return f"part-{stamp}-p{index}-{safe_partition_value(run_tag, 'run')}-{shard:04d}"
+
+
+def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None = None) -> tuple[str | None, int, int]:
+    """Write rows to one file of a partition. Returns (final path, rows written, rows skipped).
+    `stem` names the file (default `part-<shard>`); a file of the same stem is superseded."""
+    stem = stem or f"part-{shard:04d}"
     already = existing_ids(directory)
     temp = join(directory, f".part-{shard:04d}-{uuid.uuid4().hex}.parquet{IN_PROGRESS}")
     ids, skipped, writer = [], 0, None
@@ -105,7 +119,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | N
             nonlocal skipped
             for row in rows:
                 path = already.get(row["article_id"])
-                if path is not None and not posixpath.basename(path).startswith(f"part-{shard:04d}-"):
+                if path is not None and not posixpath.basename(path).startswith(f"{stem}-"):
                     skipped += 1
                     continue
                 yield row
@@ -126,9 +140,9 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | N
     if not ids:
         return None, 0, skipped
     digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
-    final = join(directory, f"part-{shard:04d}-{digest}.parquet")
+    final = join(directory, f"{stem}-{digest}.parquet")
     # An earlier run's file for the same shard with other ids is superseded by this one.
-    stale = {p for i, p in already.items() if posixpath.basename(p).startswith(f"part-{shard:04d}-")} - {final}
+    stale = {p for i, p in already.items() if posixpath.basename(p).startswith(f"{stem}-")} - {final}
     FileSystems.rename([temp], [final])
     if stale:
         FileSystems.delete(sorted(stale))
@@ -136,19 +150,22 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | N
 
 
 class WritePartitionDoFn(beam.DoFn):
-    def __init__(self, output: str):
+    def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
+        self.windowed = windowed
+        self.run_tag = run_tag
         self._written = counter("articles_written")
         self._files = counter("write.files")
         self._skipped = counter("write.already_present")
         self._dead = counter("dead.write")
 
-    def process(self, keyed):
+    def process(self, keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         (date, outlet, shard), rows = keyed
         bad = []
+        stem = window_file_stem(window, pane, self.run_tag, shard) if self.windowed else None
         path, written, skipped = write_parquet(
-            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)))
+            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)), stem)
         self._written.inc(written)
         self._skipped.inc(skipped)
         if path:
@@ -163,17 +180,20 @@ class WriteArticles(beam.PTransform):
     """articles → (written files, dead letters). `shards` files per partition spread a large
     outlet-day over workers; the shard of an article is fixed by its id."""
 
-    def __init__(self, output: str, shards: int = 1):
+    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
         self.shards = max(1, shards)
+        self.windowed = windowed
+        self.run_tag = run_tag
 
     def expand(self, articles):
         shards = self.shards
         results = (articles
                    | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), a))
                    | "GroupByPartition" >> beam.GroupByKey()
-                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output)).with_outputs(DEAD, main="ok"))
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output, self.windowed, self.run_tag))
+                   .with_outputs(DEAD, main="ok"))
         return results.ok, results[DEAD]
 
 
@@ -188,13 +208,13 @@ def dead_letter_json(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, default=default)
 
 
-def write_dead_letters(output: str, stage: str, records) -> str:
-    """All dead letters of one stage into `dead_letter/stage=STAGE/part-<digest>.jsonl` (rerun-safe)."""
+def write_dead_letters(output: str, stage: str, records, stem: str = "part") -> str:
+    """All dead letters of one stage into `dead_letter/stage=STAGE/<stem>-<digest>.jsonl` (rerun-safe)."""
     lines = sorted(dead_letter_json(r) for r in records)
     keys = sorted(f"{json.loads(l)['input_ref']}\x1f{json.loads(l)['reason']}" for l in lines)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
     directory = join(output, "dead_letter", f"stage={safe_partition_value(stage)}")
-    final = join(directory, f"part-{digest}.jsonl")
+    final = join(directory, f"{stem}-{digest}.jsonl")
     temp = final + IN_PROGRESS
     with FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         f.write(("\n".join(lines) + "\n").encode("utf-8"))
@@ -205,13 +225,21 @@ def write_dead_letters(output: str, stage: str, records) -> str:
 class WriteDeadLetters(beam.PTransform):
     """dead letters → the files they were written to."""
 
-    def __init__(self, output: str):
+    def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
+        self.windowed = windowed
+        self.run_tag = run_tag
 
     def expand(self, dead_letters):
-        output = self.output
+        output, windowed, run_tag = self.output, self.windowed, self.run_tag
+
+        def write(keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
+            stage, records = keyed
+            stem = window_file_stem(window, pane, run_tag, 0) if windowed else "part"
+            return write_dead_letters(output, stage, records, stem)
+
         return (dead_letters
                 | "KeyByStage" >> beam.Map(lambda d: (d["stage"], d))
                 | "GroupByStage" >> beam.GroupByKey()
-                | "WriteJsonLines" >> beam.MapTuple(lambda stage, records: write_dead_letters(output, stage, records)))
+                | "WriteJsonLines" >> beam.Map(write))
