@@ -105,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/big.html":
             return self.send(200, b"<html><body>" + b"x" * self.server.big_bytes + b"</body></html>", "text/html")
         if path == "/malformed.xml":
-            return self.send(200, b"<?xml version=\"1.0\"?><rss><channel><title>Broken feed <<< return self.send(200, b"<rss><channel><item><title>broken", "application/rss+xml")return self.send(200, b"<rss><channel><item><title>broken", "application/rss+xml")", "application/rss+xml")
+            return self.send(200, b"<?xml version='1.0'?><rss><channel><title>Broken feed", "application/rss+xml")
         if path == "/image.png":
             return self.send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
         return self.send(404, b"not found", "text/plain")
