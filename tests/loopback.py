@@ -47,6 +47,7 @@ class FeedServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.hits: dict[str, int] = {}
         self.routes: dict[str, object] = {}
+        self.served_links: set[str] = set()   # every entry link a feed has shown in a 200
         self.slow_seconds = 3.0
         self.big_bytes = 3 << 20
 
@@ -151,6 +152,8 @@ def growing_feed(server: FeedServer, path: str, links, start: int = 2, honest: b
         conditional = handler.headers.get("If-None-Match") or handler.headers.get("If-Modified-Since")
         if conditional and (not honest or handler.headers.get("If-None-Match") == etag):
             return handler.not_modified(etag)
+        with server.lock:
+            server.served_links.update(link for _, _, link in items)
         handler.send(200, body, "application/rss+xml; charset=utf-8",
                      {"ETag": etag, "Last-Modified": LAST_MODIFIED}, gzipped=True)
 

@@ -92,9 +92,7 @@ import time as _time
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
-from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
-from apache_beam.utils.timestamp import Timestamp
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from schemas.dead_letter import DEAD, dead_letter
 from transforms.stage import counter
@@ -294,29 +292,27 @@ class PollFeeds(beam.PTransform):
 
 class NewEntriesDoFn(beam.DoFn):
     """(feed key, {"entries": [...]}) → every entry whose id this feed has not shown within
-    `retention` seconds (of event time). An event-time timer forgets expired ids from Beam state."""
+    `retention` seconds of event (poll) time. Expired ids are dropped on the feed's next poll, which
+    bounds the state by what a feed shows in `retention`. (No event-time timer: the local FnApiRunner
+    fires them at the end of every bundle of an unbounded source, long before their time, and an id
+    forgotten early would be let through twice.)"""
 
     SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
-    EXPIRES_AT = ReadModifyWriteStateSpec("expires_at", PickleCoder())  # when the timer is set for
-    LATEST = ReadModifyWriteStateSpec("latest", PickleCoder())          # the latest poll's event time
-    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(self, output: str | None, retention: float):
         super().__init__()
         self.output = output
         self.retention = float(retention)
 
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam, seen_state=beam.DoFn.StateParam(SEEN),
-                expires_at=beam.DoFn.StateParam(EXPIRES_AT), latest=beam.DoFn.StateParam(LATEST),
-                expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam, seen_state=beam.DoFn.StateParam(SEEN)):
         key, poll = keyed
         seen = seen_state.read()
         if seen is None:
             seen = load_state(self.output, "seen", key) or {}
         now = float(timestamp.micros) / 1e6
-        latest.write(max(now, latest.read() or now))
         kept = {i: t for i, t in seen.items() if t + self.retention > now}
-        changed = len(kept) != len(seen)
+        if len(kept) != len(seen):
+            counter("stream.ids_forgotten").inc(len(seen) - len(kept))
         fresh = []
         for entry in poll["entries"]:
             if entry["entry_id"] in kept:
@@ -324,37 +320,12 @@ class NewEntriesDoFn(beam.DoFn):
                 continue
             kept[entry["entry_id"]] = now
             fresh.append(entry)
-        if fresh or changed:
-            save_state(self.output, "seen", key, kept)
+        if fresh or len(kept) != len(seen):
+            save_state(self.output, "seen", key, kept)  # before the entries go on: never twice
         seen_state.write(kept)
-        self._arm(kept, expires_at, expiry)
         for entry in fresh:
             counter("stream.entries").inc()
             yield entry
-
-    def _arm(self, kept: dict, expires_at, expiry):
-        """Set the timer for the oldest id's expiry (only ever later than the last one it fired for)."""
-        if not kept:
-            return
-        when = min(kept.values()) + self.retention
-        if when != expires_at.read():
-            expires_at.write(when)
-            expiry.set(Timestamp(when))
-
-    @on_timer(EXPIRY)
-    def forget(self, seen_state=beam.DoFn.StateParam(SEEN), expires_at=beam.DoFn.StateParam(EXPIRES_AT),
-               latest=beam.DoFn.StateParam(LATEST), expiry=beam.DoFn.TimerParam(EXPIRY)):
-        # Never later than the latest poll: the local FnApiRunner fires event-time timers at the end of
-        # every bundle of an unbounded source, long before their time, and an id forgotten early would
-        # be let through twice. Beam state only: the saved file is pruned by the next poll's save.
-        if expires_at.read() is None or latest.read() is None:
-            return
-        cutoff = min(expires_at.read(), latest.read())
-        seen = seen_state.read() or {}
-        kept = {i: t for i, t in seen.items() if t + self.retention > cutoff}
-        counter("stream.ids_forgotten").inc(len(seen) - len(kept))
-        seen_state.write(kept)
-        self._arm(kept, expires_at, expiry)
 
 
 class NewEntries(beam.PTransform):
