@@ -134,8 +134,8 @@ def parse_stream_flags(flags: list[str]):
 
 def stream_command(flags: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
-    from pipelines.streaming import build_stream, format_stream_summary, stream_summary
-    from pipelines.summary import counters, new_run_id, save_summary
+    from pipelines.streaming import build_stream, format_stream_summary, stream_counters, stream_summary
+    from pipelines.summary import new_run_id, save_summary
 
     options, feeds = parse_stream_flags(flags)
     run_id = options.run_id or new_run_id()
@@ -150,7 +150,7 @@ def stream_command(flags: list[str]) -> int:
     build_stream(pipeline, options, feeds, run_tag=run_id, start=started.timestamp())
     result = pipeline.run()
     result.wait_until_finish()
-    summary = stream_summary(counters(result), feeds, run_id=run_id, started=started,
+    summary = stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
                              finished=dt.datetime.now(dt.timezone.utc), output=options.output)
     summary["summary_path"] = save_summary(summary, options.output)
     print(format_stream_summary(summary))

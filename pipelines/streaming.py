@@ -104,6 +104,36 @@ def feed_states(output: str) -> list[dict]:
     return records
 
 
+def stream_counters(result) -> dict[str, int]:
+    """summary.counters(result), in a thread with a deep stack. The FnApiRunner merges each bundle's
+    metrics into a lazily chained generator, one level per bundle, and an unbounded source runs many
+    small bundles: a 30 s local run already nests past Python's default recursion limit."""
+    import sys
+    import threading
+    from pipelines.summary import counters
+    box: dict = {}
+
+    def query():
+        try:
+            box["values"] = counters(result)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = error
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(512 << 20)
+    try:
+        worker = threading.Thread(target=query, name="stream-counters")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["values"]
+
+
 def stream_summary(values: dict[str, int], feeds: list[Feed], **kwargs) -> dict:
     """`run`'s summary, balanced over entries: new entries = written + already present + dead letters
     of entry stages. Failed polls are dead letters too, but of a feed, so they are listed apart."""
