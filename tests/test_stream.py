@@ -163,3 +163,16 @@ feeds:
     assert sum(s["inputs"] for s in summaries) == len(rows) + len(fetch_dead) + sum(
         s["dead_letters_by_stage"].get("extract", 0) + s["dead_letters_by_stage"].get("language", 0) for s in summaries)
     assert "COUNTS DO NOT BALANCE" not in first.stdout + second.stdout
+
+
+def test_loopback_feed_refused_without_allow_hosts(tmp_path):
+    out = tmp_path / "out"
+    with running(FeedServer()) as server:
+        growing_feed(server, "/live.xml", [server.url("/articles/1.html")], start=1)
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(server.url("/live.xml") + "\n")
+        result = newsbeam("stream", "--feeds", feeds, "--output", out, "--duration", 2, "--poll-interval", 5)
+        assert server.requests() == []                       # not a single byte sent to a private address
+    dead = [json.loads(line) for f in out.glob("dead_letter/stage=poll/*.jsonl") for line in f.read_text().splitlines()]
+    assert [d["reason"] for d in dead] == ["refused_host"]
+    assert "0 new entries" in result.stdout and "refused_host" in result.stdout

@@ -8,8 +8,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import json as _json
+import time as _time
 
-from transforms.stage import Rejected
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+
+from schemas.dead_letter import DEAD, dead_letter
+from transforms.stage import Rejected, counter
 
 
 def entry_html(entry) -> str:
@@ -86,16 +93,6 @@ def entries_from_feed(data: bytes, location: str = "", headers: dict | None = No
 # where this one stopped, in `OUTPUT/_state/{feeds,seen}/<feed key>.json` (written atomically, through
 # Beam FileSystems). Seen ids are saved when an entry is let through, before it is written: a crash
 # loses at most the entries in flight, it never writes one twice.
-
-import json as _json
-import time as _time
-
-import apache_beam as beam
-from apache_beam.coders import PickleCoder
-from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
-
-from schemas.dead_letter import DEAD, dead_letter
-from transforms.stage import counter
 
 STATE_DIR = "_state"
 POLL_SLACK = 0.8        # a feed is due again after 80% of its interval: ticks jitter, polls must not skip

@@ -17,6 +17,7 @@ content_type, bad_url).
 """
 from __future__ import annotations
 
+import datetime as _dt
 import ipaddress
 import re
 import socket
@@ -25,6 +26,10 @@ import time
 import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+
+import apache_beam as beam
+
+from transforms.stage import Rejected, StageDoFn, apply_stage, counter
 
 PRODUCT = "newsbeam"
 VERSION = "0.1"
@@ -346,12 +351,6 @@ def client_settings(options) -> dict:
 
 
 # --------------------------------------------------------------------------- the fetch stage
-
-import datetime as _dt
-
-import apache_beam as beam
-
-from transforms.stage import Rejected, StageDoFn, apply_stage, counter
 
 FULL_TEXT_WORDS = 150    # an entry with fewer words of content is a teaser: fetch its page
 
