@@ -40,6 +40,7 @@ ROBOTS_MAX_BYTES = 512 << 10
 ROBOTS_TTL = 3600.0           # seconds a robots.txt answer is trusted
 ROBOTS_UNREACHABLE_TTL = 300.0
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+JITTER_MARGIN = 0.02          # seconds added to the per-host interval
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "rdf", "text/plain", "text/html")   # feedparser decides the rest
 META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -298,7 +299,9 @@ class HttpClient:
 
         host = (urlsplit(url).hostname or "").lower()
         interval = max(self.interval, CRAWL_DELAY.get(host, 0.0))
-        RATE_LIMITER.wait(host, interval)
+        # a little more than the interval: a slower connect of the previous request must not let the
+        # server see two requests closer together than the limit
+        RATE_LIMITER.wait(host, interval + min(JITTER_MARGIN, interval * 0.1))
         self.requests_made += 1
         request_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate",
                            **(headers or {})}
