@@ -154,7 +154,8 @@ feeds:
     assert not [r for r in log if r["path"].startswith("/private/")]                 # robots.txt obeyed
     assert all(r["user_agent"].startswith("newsbeam/") for r in log)
     gaps = [b["at"] - a["at"] for a, b in zip(log, log[1:])]
-    assert min(gaps) >= 1 / RATE - 0.005, min(gaps)                                   # the per-host rate
+    # the client spaces sends by 1/RATE + 20 ms; the server stamps arrivals in handler threads (jitter)
+    assert min(gaps) >= 1 / RATE - 0.03, min(gaps)
     assert any(r["if_none_match"] for r in log if r["path"] == "/honest.xml")        # conditional GETs
 
     summaries = [json.loads(p.read_text()) for p in sorted(out.glob("_runs/*.json"))]
