@@ -60,6 +60,9 @@ def main() -> int:
         summaries = [json.loads(p.read_text()) for p in sorted(out.glob("_runs/*.json"))]
     gaps = [b["at"] - a["at"] for a, b in zip(log, log[1:])]
     sources = [r["source"] for r in rows]
+    closest = min(range(len(gaps)), key=gaps.__getitem__)
+    print(f"closest pair: {log[closest]['path']} → {log[closest + 1]['path']}; gaps under 0.2 s: "
+          f"{sorted(round(g, 3) for g in gaps if g < 1 / args.rate)}")
     expected = {link for link in served if "/articles/" in link}
     print(f"requests {len(log)} ({Counter(r['path'] for r in log)['/robots.txt']} robots.txt), "
           f"smallest gap {min(gaps):.3f} s (limit {1 / args.rate:.3f} s), "
