@@ -23,6 +23,7 @@ setup(
         "tldextract==5.4.0",
         "duckdb==2.0.0",
         "PyYAML==6.0.3",
+        "urllib3==2.8.0",         # transforms/fetch.py: the one HTTP client (already in the lock)
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

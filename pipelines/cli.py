@@ -1,6 +1,8 @@
 """The `newsbeam` command: parse and validate, build the pipeline, run it, print the summary.
 
     newsbeam run  --input PATH [PATH ...] --output DIR [--manifest F] [--targets F] [--config F] [BEAM OPTIONS]
+    newsbeam stream --feeds FILE --output DIR [--targets F] [--poll-interval S] [--duration S]
+                  [--allow-hosts H,..] [--per-host-rate R] [--fetch-timeout S] [BEAM OPTIONS]
     newsbeam show --output DIR [--limit N]
     newsbeam report --output DIR [--html FILE] [--targets FILE]
 
@@ -114,6 +116,59 @@ def show_command(flags: list[str]) -> int:
     return 0
 
 
+def parse_stream_flags(flags: list[str]):
+    """(NewsbeamOptions, feeds) or UsageError."""
+    from pipelines.options import ConfigError, NewsbeamOptions, load_config, unknown_beam_flags
+    from transforms.feedlist import FeedsError, load_feeds
+
+    known, rest = _run_parser().parse_known_args(flags)
+    unknown = unknown_beam_flags(rest)
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]} (see `newsbeam stream --help`)")
+    if not known.feeds:
+        raise UsageError("--feeds is required")
+    if not known.output:
+        raise UsageError("--output is required")
+    for name in ("poll_interval", "duration", "per_host_rate", "fetch_timeout"):
+        if getattr(known, name) is not None and getattr(known, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    try:
+        if known.config:
+            load_config(known.config)
+        if known.targets:
+            load_config(known.targets)
+        feeds = load_feeds(known.feeds)
+    except (ConfigError, FeedsError) as error:
+        raise UsageError(str(error)) from None
+    return NewsbeamOptions(flags), feeds
+
+
+def stream_command(flags: list[str]) -> int:
+    from apache_beam.options.pipeline_options import StandardOptions
+    from pipelines.streaming import build_stream, format_stream_summary, stream_counters, stream_summary
+    from pipelines.summary import new_run_id, save_summary
+
+    options, feeds = parse_stream_flags(flags)
+    run_id = options.run_id or new_run_id()
+    standard = options.view_as(StandardOptions)
+    if standard.runner and not options.duration:
+        standard.streaming = True  # Dataflow, Flink: the same graph, unbounded
+    elif not options.duration:
+        print("newsbeam stream: no --duration: polling until interrupted; the local runner writes "
+              "nothing before the source ends", file=sys.stderr)
+    started = dt.datetime.now(dt.timezone.utc)
+    pipeline = make_pipeline(options)
+    build_stream(pipeline, options, feeds, run_tag=run_id, start=started.timestamp())
+    result = pipeline.run()
+    result.wait_until_finish()
+    summary = stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
+                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)
+    summary["summary_path"] = save_summary(summary, options.output)
+    print(format_stream_summary(summary))
+    print(f"  summary: {summary['summary_path']}")
+    return 0
+
+
 def report_command(flags: list[str]) -> int:
     from pipelines.report import ReportError, write_report
     parser = _Parser(prog="newsbeam report", allow_abbrev=False)
@@ -129,7 +184,7 @@ def report_command(flags: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": run_command, "show": show_command, "report": report_command}
+COMMANDS = {"run": run_command, "stream": stream_command, "show": show_command, "report": report_command}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,17 @@ DEFAULTS = {
     "max_document_mb": 10,
     "language_prefix_chars": 2000,
     "files_per_partition": 1,
+    # newsbeam stream (live feeds)
+    "poll_interval": 300.0,
+    "per_host_rate": 1.0,
+    "fetch_timeout": 10.0,
+    "fetch_retries": 2,
+    "contact_url": "https://github.com/newsbeam/newsbeam",
+    "window_seconds": 300.0,
+    "allowed_lateness": 3600.0,
+    "verify_every": 10,
+    "seen_days": 30.0,
+    "max_backoff": 21600.0,
 }
 
 
@@ -43,6 +54,32 @@ class NewsbeamOptions(PipelineOptions):
                                 "otherwise (auto), or off")
         group.add_argument("--progress_interval", "--progress-interval", type=float, default=None,
                            help="seconds between progress updates (default 0.5 on a terminal, 2 otherwise)")
+        live = parser.add_argument_group("newsbeam stream")
+        live.add_argument("--feeds", default=None, help="feeds file: URL list, YAML or OPML")
+        live.add_argument("--poll_interval", "--poll-interval", type=float, default=None,
+                          help=f"seconds between polls of a feed (default {DEFAULTS['poll_interval']:g})")
+        live.add_argument("--duration", type=float, default=None,
+                          help="stop polling after this many seconds, then drain and flush (default: run on)")
+        live.add_argument("--allow_hosts", "--allow-hosts", default=None,
+                          help="comma-separated hosts fetched even though they resolve to non-public addresses")
+        live.add_argument("--per_host_rate", "--per-host-rate", type=float, default=None,
+                          help=f"requests per second to one host (default {DEFAULTS['per_host_rate']:g})")
+        live.add_argument("--fetch_timeout", "--fetch-timeout", type=float, default=None,
+                          help=f"seconds one fetch may take (default {DEFAULTS['fetch_timeout']:g})")
+        live.add_argument("--fetch_retries", "--fetch-retries", type=int, default=None,
+                          help=f"retries after a timeout, 429 or 5xx (default {DEFAULTS['fetch_retries']})")
+        live.add_argument("--contact_url", "--contact-url", default=None,
+                          help="contact URL in the User-Agent of every request")
+        live.add_argument("--window_seconds", "--window-seconds", type=float, default=None,
+                          help=f"fixed window of the Parquet writes (default {DEFAULTS['window_seconds']:g} s)")
+        live.add_argument("--allowed_lateness", "--allowed-lateness", type=float, default=None,
+                          help=f"seconds a window accepts late entries (default {DEFAULTS['allowed_lateness']:g})")
+        live.add_argument("--verify_every", "--verify-every", type=int, default=None,
+                          help=f"full fetch every N polls to check a feed's 304s (default {DEFAULTS['verify_every']})")
+        live.add_argument("--seen_days", "--seen-days", type=float, default=None,
+                          help=f"days an entry id is remembered (default {DEFAULTS['seen_days']:g})")
+        live.add_argument("--max_backoff", "--max-backoff", type=float, default=None,
+                          help=f"longest wait before retrying a failing feed (default {DEFAULTS['max_backoff']:g} s)")
 
 
 def setting(options: NewsbeamOptions, name: str):

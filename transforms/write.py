@@ -6,6 +6,10 @@ name and renamed when complete (a crash leaves no half file under a `.parquet` n
 after the article ids it holds. Rows whose article_id is already in a file of the partition (a rerun,
 or an earlier run over overlapping inputs) are not written again: they are counted as
 `write.already_present`, and existing files are never rewritten or deleted.
+
+Streaming writes (`windowed=True`) name each file after its window, pane and run as well,
+`part-<window start>-p<pane>-<run>-<shard>-<digest>.parquet`, so windows and panes never collide;
+a retried bundle of a pane finds its rows already present and adds nothing.
 """
 from __future__ import annotations
 
@@ -94,10 +98,20 @@ def existing_ids(directory: str) -> dict[str, str]:
     return found
 
 
-def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | None, int, int]:
-    """Write the rows not yet in the partition to one new file. Returns (path or None, rows written,
-    rows skipped because an earlier file holds them). Existing files are never rewritten or deleted,
-    so a rerun, or a run over overlapping inputs, cannot lose or duplicate a row."""
+def window_file_stem(window, pane, run_tag: str, shard: int) -> str:
+    """`part-20261121T224500-p0-<run>-0000`: unique per window, pane, run and shard."""
+    start = getattr(window, "start", None)
+    stamp = start.to_utc_datetime().strftime("%Y%m%dT%H%M%S") if start is not None else "global"
+    index = getattr(pane, "index", 0) or 0
+    return f"part-{stamp}-p{index}-{safe_partition_value(run_tag, 'run')}-{shard:04d}"
+
+
+def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None = None) -> tuple[str | None, int, int]:
+    """Write the rows not yet in the partition to one new file named `<stem>-<digest>.parquet`
+    (default stem `part-<shard>`). Returns (path or None, rows written, rows skipped because an
+    earlier file holds them). Existing files are never rewritten or deleted, so a rerun, a retried
+    bundle or a run over overlapping inputs cannot lose or duplicate a row."""
+    stem = stem or f"part-{shard:04d}"
     already = existing_ids(directory)
     temp = join(directory, f".part-{shard:04d}-{uuid.uuid4().hex}.parquet{IN_PROGRESS}")
     ids, skipped, writer, handle = [], 0, None, None
@@ -127,25 +141,28 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row) -> tuple[str | N
     if not ids:
         return None, 0, skipped
     digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
-    final = join(directory, f"part-{shard:04d}-{digest}.parquet")
+    final = join(directory, f"{stem}-{digest}.parquet")
     FileSystems.rename([temp], [final])
     return final, len(ids), skipped
 
 
 class WritePartitionDoFn(beam.DoFn):
-    def __init__(self, output: str):
+    def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
+        self.windowed = windowed
+        self.run_tag = run_tag
         self._written = counter("articles_written")
         self._files = counter("write.files")
         self._skipped = counter("write.already_present")
         self._dead = counter("dead.write")
 
-    def process(self, keyed):
+    def process(self, keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         (date, outlet, shard), rows = keyed
         bad = []
+        stem = window_file_stem(window, pane, self.run_tag, shard) if self.windowed else None
         path, written, skipped = write_parquet(
-            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)))
+            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)), stem)
         self._written.inc(written)
         self._skipped.inc(skipped)
         if path:
@@ -160,17 +177,20 @@ class WriteArticles(beam.PTransform):
     """articles → (written files, dead letters). `shards` files per partition spread a large
     outlet-day over workers; the shard of an article is fixed by its id."""
 
-    def __init__(self, output: str, shards: int = 1):
+    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
         self.shards = max(1, shards)
+        self.windowed = windowed
+        self.run_tag = run_tag
 
     def expand(self, articles):
         shards = self.shards
         results = (articles
                    | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), a))
                    | "GroupByPartition" >> beam.GroupByKey()
-                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output)).with_outputs(DEAD, main="ok"))
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output, self.windowed, self.run_tag))
+                   .with_outputs(DEAD, main="ok"))
         return results.ok, results[DEAD]
 
 
@@ -185,13 +205,13 @@ def dead_letter_json(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, default=default)
 
 
-def write_dead_letters(output: str, stage: str, records) -> str:
-    """All dead letters of one stage into `dead_letter/stage=STAGE/part-<digest>.jsonl` (rerun-safe)."""
+def write_dead_letters(output: str, stage: str, records, stem: str = "part") -> str:
+    """All dead letters of one stage into `dead_letter/stage=STAGE/<stem>-<digest>.jsonl` (rerun-safe)."""
     lines = sorted(dead_letter_json(r) for r in records)
     keys = sorted(f"{json.loads(l)['input_ref']}\x1f{json.loads(l)['reason']}" for l in lines)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
     directory = join(output, "dead_letter", f"stage={safe_partition_value(stage)}")
-    final = join(directory, f"part-{digest}.jsonl")
+    final = join(directory, f"{stem}-{digest}.jsonl")
     temp = final + IN_PROGRESS
     with FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         f.write(("\n".join(lines) + "\n").encode("utf-8"))
@@ -202,13 +222,21 @@ def write_dead_letters(output: str, stage: str, records) -> str:
 class WriteDeadLetters(beam.PTransform):
     """dead letters → the files they were written to."""
 
-    def __init__(self, output: str):
+    def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
         super().__init__()
         self.output = output
+        self.windowed = windowed
+        self.run_tag = run_tag
 
     def expand(self, dead_letters):
-        output = self.output
+        output, windowed, run_tag = self.output, self.windowed, self.run_tag
+
+        def write(keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
+            stage, records = keyed
+            stem = window_file_stem(window, pane, run_tag, 0) if windowed else "part"
+            return write_dead_letters(output, stage, records, stem)
+
         return (dead_letters
                 | "KeyByStage" >> beam.Map(lambda d: (d["stage"], d))
                 | "GroupByStage" >> beam.GroupByKey()
-                | "WriteJsonLines" >> beam.MapTuple(lambda stage, records: write_dead_letters(output, stage, records)))
+                | "WriteJsonLines" >> beam.Map(write))
