@@ -160,6 +160,10 @@ def stream_command(flags: list[str]) -> int:
     pipeline = make_pipeline(options)
     build_stream(pipeline, options, feeds, run_tag=run_id, start=started.timestamp())
     result = pipeline.run()
+    from pipelines.deploy import describe_job_not_run, job_not_run_here
+    if job_not_run_here(result, options):  # Dataflow --dry_run=True or a Flex Template launch
+        print(describe_job_not_run(result, options))
+        return 0
     result.wait_until_finish()
     summary = stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
                              finished=dt.datetime.now(dt.timezone.utc), output=options.output)

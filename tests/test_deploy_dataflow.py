@@ -142,3 +142,15 @@ def test_local_paths_are_refused_for_dataflow_workers():
     assert result.returncode == 2
     assert result.stderr.strip() == (f"newsbeam run: --input {SEEDS} is a local path, which DataflowRunner "
                                      "workers cannot reach; put it on gs:// (or s3://)")
+
+
+def test_stream_command_dry_run_builds_the_job_and_stops(tmp_path):
+    """`newsbeam stream` with --dry_run=True describes the job and exits, without waiting on a job
+    that was never started or reading counters from GCS."""
+    pytest.importorskip("pipelines.streaming")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("https://www.example.org/rss.xml\n")
+    result = newsbeam("stream", "--feeds", feeds, "--output", "gs://newsbeam-test-bucket/stream", *DATAFLOW,
+                      f"--sdk_container_image={IMAGE}", timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "summary:" not in result.stdout
