@@ -46,7 +46,7 @@ LABELS = {
     "LANGUAGE": "MISC", "MISC": "MISC",
 }
 
-LEADING_ARTICLES = ("the ", "The ", "THE ")
+LEADING_ARTICLES = ("the ", "The ", "THE ", "l'", "l’", "L'", "L’", "d'", "d’")
 POSSESSIVE_RE = re.compile(r"(?:['’‘`]s?|['’‘`]S)$")
 TRAILING_JUNK = " \t\r\n/|-–—,;:"
 PARAGRAPH_RE = re.compile(r"\n\s*\n|\n")
@@ -103,7 +103,8 @@ def entity(text: str, label: str, start: int, end: int) -> dict | None:
         else:
             end = start + cut.start()
     for article in LEADING_ARTICLES:
-        if text.startswith(article, start) and end - start > len(article) + 1:
+        if text.startswith(article, start) and end - start > len(article) + 1 \
+                and (article.endswith(" ") or text[start + len(article)].isupper()):
             start += len(article)
     while end > start and text[end - 1] in TRAILING_JUNK:
         end -= 1

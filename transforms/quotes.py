@@ -149,13 +149,14 @@ class Attributor:
 
     # -- speakers ------------------------------------------------------------------------------
 
-    def subject_of(self, verb):
-        """The subject of `verb`, or of the clause it hangs from ("…, claiming that …")."""
+    def subject_of(self, verb, skip=(0, 0)):
+        """The subject of `verb`, or of the clause it hangs from ("…, claiming that …"); never one
+        inside `skip` (the quote itself: in "« Nous … », a ajouté Macron" "Nous" is not the speaker)."""
         for _ in range(4):
             for child in verb.children:
-                if child.dep_ in SUBJECT_DEPS:
+                if child.dep_ in SUBJECT_DEPS and not skip[0] <= child.idx < skip[1]:
                     return child
-            if verb.dep_ not in CLIMB_DEPS or verb.head is verb:
+            if verb.dep_ not in CLIMB_DEPS or verb.head is verb or skip[0] <= verb.head.idx < skip[1]:
                 return None
             verb = verb.head
         return None
@@ -186,9 +187,18 @@ class Attributor:
             words = [t for t in head.lefts if t.dep_ in ("compound", "amod", "nmod")] + [head]
         return self.doc.text[words[0].idx:words[-1].idx + len(words[-1])]
 
-    def speaker_of_verb(self, verb) -> str | None:
-        subject = self.subject_of(verb)
-        return self.speaker_of(subject) if subject is not None else None
+    def speaker_of_verb(self, verb, skip=(0, 0)) -> str | None:
+        subject = self.subject_of(verb, skip)
+        if subject is not None:
+            return self.speaker_of(subject)
+        # an inverted subject the parser took for something else ("», a ajouté Macron.")
+        for token in verb.doc[verb.i + 1:verb.i + 4]:
+            ent = self.entity_of(token)
+            if ent and ent["label"] in ("PERSON", "ORG"):
+                return ent["canonical"]
+            if token.is_punct:
+                break
+        return None
 
 
 def _span_text(doc, tokens) -> tuple[int, int] | None:
@@ -233,7 +243,7 @@ def direct_quotes(att: Attributor) -> list[dict]:
             quote_tokens = set(t.i for t in first)
             governing = [v for v in candidates if any(a.i in quote_tokens for a in [*v.children, *(c for c in v.subtree)])]
             verb = min(governing or candidates, key=lambda v: min(abs(v.idx - start), abs(v.idx - end)))
-            speaker = att.speaker_of_verb(verb)
+            speaker = att.speaker_of_verb(verb, skip=(start, end))
         else:
             according = [t for t in outside if _is_according(att, t)]
             source = according and _according_source(att, according[0])
