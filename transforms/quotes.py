@@ -120,6 +120,7 @@ class Attributor:
                 continue
             root = span.root
             nouns = [c for c in root.children if c.dep_ in ("compound", "amod") and c.i < span.start]
+            nouns += [c for c in root.children if c.dep_ == "appos"]  # "X, the head of ..., said"
             if root.dep_ == "appos":
                 nouns.append(root.head)
             for noun in nouns:
@@ -171,6 +172,10 @@ class Attributor:
             return self.last_person_before(sentence_start)
         if head.pos_ == "PRON":
             return None
+        if head.pos_ == "PROPN":  # a surname the model did not tag: the person it belongs to
+            for ent in reversed(self.persons):
+                if ent["start"] < head.idx and head.text in ent["canonical"].split():
+                    return ent["canonical"]
         subtree = list(head.subtree)
         inside = [self.entity_of(t) for t in subtree]
         persons = [e for e in inside if e and e["label"] == "PERSON"]
@@ -303,7 +308,7 @@ def _reported_by_verb(att: Attributor, verb, base: str):
                 yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
         return
     marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in ("as", "comme")]
-    if marks and verb.head is not verb:  # "As X said, <statement>"
+    if (marks or verb.dep_ == "parataxis") and verb.head is not verb:  # "As X said, <statement>"
         span = _span_text(doc, _rest_of_clause(verb.head, verb))
         if span:
             yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
