@@ -137,7 +137,7 @@ def named_by_role(ent, roles: frozenset[str]) -> bool:
     for _ in range(4):  # up through "of the ... party" to the noun the name stands beside
         if head.lower_ in roles:
             return True
-        if head.dep_ not in ("pobj", "prep", "compound", "appos") or head.head is head:
+        if head.dep_ not in ("pobj", "prep", "compound", "appos") or head.head.i == head.i:
             break
         head = head.head
     return False

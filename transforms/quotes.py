@@ -157,7 +157,7 @@ class Attributor:
             for child in verb.children:
                 if child.dep_ in SUBJECT_DEPS and not skip[0] <= child.idx < skip[1]:
                     return child
-            if verb.dep_ not in CLIMB_DEPS or verb.head is verb or skip[0] <= verb.head.idx < skip[1]:
+            if verb.dep_ not in CLIMB_DEPS or verb.head.i == verb.i or skip[0] <= verb.head.idx < skip[1]:
                 return None
             verb = verb.head
         return None
@@ -220,7 +220,7 @@ def _span_text(doc, tokens) -> tuple[int, int] | None:
 def _rest_of_clause(head, phrase) -> list:
     """The tokens of `head`'s clause on the longer side of `phrase` (an "as X said" or "according to X"
     phrase inside it), so that "In addition, according to Y, <statement>" gives the statement."""
-    while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head  # "As X said, <subject ...> are ..." hangs "said" from the subject noun
     own = set(t.i for t in phrase.subtree)
     before = [t for t in head.subtree if t.i < min(own)]
@@ -308,7 +308,7 @@ def _reported_by_verb(att: Attributor, verb, base: str):
                 yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
         return
     marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in ("as", "comme")]
-    if (marks or verb.dep_ == "parataxis") and verb.head is not verb:  # "As X said, <statement>"
+    if (marks or verb.dep_ == "parataxis") and verb.head.i != verb.i:  # "As X said, <statement>"
         span = _span_text(doc, _rest_of_clause(verb.head, verb))
         if span:
             yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
@@ -339,7 +339,7 @@ def _reported_by_according(att: Attributor, token):
     doc = att.doc
     source = _according_source(att, token)
     phrase_head = token.head if att.language == "fr" else token
-    if source is None or phrase_head.head is phrase_head:
+    if source is None or phrase_head.head.i == phrase_head.i:
         return
     span = _span_text(doc, _rest_of_clause(phrase_head.head, phrase_head))
     if span:
