@@ -147,7 +147,7 @@ class TagArticles(beam.PTransform):
     def from_options(cls, options):
         from pipelines.options import setting
         return cls(ner_models(setting(options, "ner_models")),
-                   load_stance_targets(getattr(options, "targets", None)),
+                   load_stance_targets(setting(options, "targets")),
                    setting(options, "tag_batch_size"))
 
     def expand(self, articles):
