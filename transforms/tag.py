@@ -2,7 +2,9 @@
 
 Articles are batched (BatchElements) so that each language's pipeline runs `nlp.pipe` once per
 batch; every later step reads that one Doc: entities from its `ents`, quotes from its parse, stances
-from its sentences, tone from its sentences. Models load once per DoFn instance in `setup`.
+from its sentences, tone from its sentences. VADER and the stance rules load in `setup`; a language's
+pipeline loads once per DoFn instance when the first article in that language arrives (each takes
+2-6 s: a run without Russian or French text never pays for natasha or the French model).
 
 Languages without a configured pipeline (see transforms/entities.py) get no entities and no quotes,
 and count as `tag.untagged`; stances still run on their text (relevance and cues need no parse).
@@ -68,7 +70,7 @@ class TagArticlesDoFn(StageDoFn):
         self._stances = counter("tag.stances")
 
     def setup(self):
-        self.taggers = {lang: load_tagger(model) for lang, model in self.models.items()}
+        self.taggers = {}
         self.analyzer = load_analyzer()
         self.stance = stance_model(self.targets)
 
@@ -95,13 +97,21 @@ class TagArticlesDoFn(StageDoFn):
         for index, article in enumerate(articles):
             by_language.setdefault(article.get("language") or "und", []).append(index)
         for language, indexes in by_language.items():
-            tagger = self.taggers.get(language)
+            tagger = self.tagger(language)
             if tagger is None:
                 continue
             texts = [self._text(articles[i]) for i in indexes]
             for index, doc in zip(indexes, tagger.pipe(texts, batch_size=self.batch_size)):
                 docs[index] = doc
         return docs
+
+    def tagger(self, language: str):
+        """The language's pipeline, loaded on first use; None for a language without one."""
+        if language not in self.models:
+            return None
+        if language not in self.taggers:
+            self.taggers[language] = load_tagger(self.models[language])
+        return self.taggers[language]
 
     def _text(self, article: dict) -> str:
         text = article.get("text") or ""
@@ -112,7 +122,7 @@ class TagArticlesDoFn(StageDoFn):
 
     def tag(self, article: dict, doc) -> dict:
         language = article.get("language") or "und"
-        tagger = self.taggers.get(language)
+        tagger = self.tagger(language)
         text = article.get("text") or ""
         if doc is None:
             self._untagged.inc()
