@@ -124,3 +124,11 @@ def test_a_broken_article_is_a_dead_letter_and_the_batch_goes_on():
     assert [a["source"] for a in tagged] == ["good.txt"]
     assert tagged[0]["quotes"][0]["speaker"] == "Kaja Kallas"
     assert len(dead) == 1 and dead[0].value["stage"] == "tag"
+
+
+def test_a_missing_ner_pipeline_stops_the_run_with_one_line(tmp_path):
+    result = newsbeam("run", "--input", SEEDS, "--output", tmp_path / "out", "--ner_models", "en=no_such_pipeline",
+                      check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "en=no_such_pipeline" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -18,7 +18,7 @@ import logging
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
-from transforms.entities import load_tagger, ner_models
+from transforms.entities import NATASHA, load_tagger, ner_models
 from transforms.quotes import extract_quotes
 from transforms.stage import StageDoFn, counter
 from transforms.tone import document_tone, load_analyzer
@@ -39,6 +39,23 @@ def load_stance_targets(path: str | None) -> list:
         LOG.warning("transforms.stance is missing: --targets %s is not used", path)
         return []
     return load_targets(path)
+
+
+def check_tagging(options) -> None:
+    """Raise ConfigError (one line for the command) for a --ner_models pipeline that is neither an
+    installed spaCy package nor a folder, or a --targets file the stance module cannot read."""
+    from pathlib import Path
+
+    import spacy
+
+    from pipelines.options import ConfigError, setting
+    for language, model in ner_models(setting(options, "ner_models")).items():
+        if model != NATASHA and not (spacy.util.is_package(model) or Path(model).is_dir()):
+            raise ConfigError(f"--ner_models: {language}={model} is neither an installed spaCy pipeline nor a folder")
+    try:
+        load_stance_targets(setting(options, "targets"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def stance_model(targets):
