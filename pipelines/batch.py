@@ -11,13 +11,15 @@ from pipelines.options import NewsbeamOptions, setting
 from transforms.extract import ExtractArticles
 from transforms.language import DetectLanguage
 from transforms.read import ReadInputs, resolve_inputs
+from transforms.tag import TagArticles
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
 def process_articles(articles, options: NewsbeamOptions):
     """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
     articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
-    return articles, [language_dead]
+    articles, tag_dead = articles | "TagArticles" >> TagArticles.from_options(options)
+    return articles, [language_dead, tag_dead]
 
 
 def build_batch(pipeline: beam.Pipeline, options: NewsbeamOptions, files=None):

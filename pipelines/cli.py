@@ -45,6 +45,7 @@ def parse_run_flags(flags: list[str]):
     """(NewsbeamOptions, resolved input files) or UsageError."""
     from pipelines.options import ConfigError, NewsbeamOptions, load_config, unknown_beam_flags
     from transforms.read import InputError, resolve_inputs
+    from transforms.tag import check_tagging
 
     known, rest = _run_parser().parse_known_args(flags)
     unknown = unknown_beam_flags(rest)
@@ -59,6 +60,7 @@ def parse_run_flags(flags: list[str]):
             load_config(known.config)
         if known.targets:
             load_config(known.targets)  # read and parsed now so that a bad file stops the run early
+        check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here too
         files = resolve_inputs(known.input, known.manifest)
     except (ConfigError, InputError) as error:
         raise UsageError(str(error)) from None

@@ -11,6 +11,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 DEFAULTS = {
     "extract_timeout": 30.0,
+    "ner_models": None,          # transforms/entities.py DEFAULT_NER_MODELS
+    "tag_batch_size": 32,
     "max_document_mb": 10,
     "language_prefix_chars": 2000,
     "files_per_partition": 1,
@@ -38,6 +40,11 @@ class NewsbeamOptions(PipelineOptions):
         group.add_argument("--manifest", default=None, help="JSON Lines of per-input metadata, keyed by path")
         group.add_argument("--targets", default=None, help="YAML or JSON claims to tag stances toward")
         group.add_argument("--config", default=None, help="YAML or JSON defaults for any option here")
+        group.add_argument("--ner_models", "--ner-models", default=None,
+                           help="NER pipeline per language, e.g. en=en_core_web_trf,fr=/models/fr,ru=natasha "
+                                "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha")
+        group.add_argument("--tag_batch_size", "--tag-batch-size", type=int, default=None,
+                           help=f"articles per nlp.pipe batch (default {DEFAULTS['tag_batch_size']})")
         group.add_argument("--extract_timeout", "--extract-timeout", type=float, default=None,
                            help="seconds one page may take to extract before it is a dead letter "
                                 f"(default {DEFAULTS['extract_timeout']:g}; 0: no limit, in-process)")
