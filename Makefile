@@ -41,6 +41,7 @@ screenshot: $(STAMP) chromium
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
 	$(BIN)/python eval/stance.py
+	$(BIN)/python eval/entities.py
 
 clean:
 	rm -rf out $(VENV) *.egg-info .pytest_cache
