@@ -101,9 +101,6 @@ def test_stances_toward_the_target(tagged_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 4 wants Putin to oppose; in the cleaned Lenta text his cue sentence "
-                          "('Putin warned of the consequences of sending NATO troops to Ukraine') is removed as a "
-                          "related-article link, and what is left of him does not name the target (stance module)")
 def test_putin_opposes(tagged_run):
     pytest.importorskip("transforms.stance")
     rows, _ = tagged_run
