@@ -179,7 +179,25 @@ class TagArticles(beam.PTransform):
 
     def expand(self, articles):
         results = (articles
+                   | "KeepEventTime" >> beam.Map(_keep_event_time)
                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                    | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size))
                    .with_outputs(DEAD, main="ok"))
-        return results.ok, results[DEAD]
+        tagged = results.ok | "RestoreEventTime" >> beam.Map(_restore_event_time)
+        return tagged, results[DEAD]
+
+
+# BatchElements emits a batch with the minimum timestamp, which would put every streamed article into
+# a window at the beginning of time; each article carries its own event time across the batch.
+_EVENT_TIME = "_event_time_micros"
+
+
+def _keep_event_time(article, timestamp=beam.DoFn.TimestampParam):
+    return {**article, _EVENT_TIME: timestamp.micros}
+
+
+def _restore_event_time(article):
+    from apache_beam.transforms.window import TimestampedValue
+    from apache_beam.utils.timestamp import Timestamp
+    micros = article.pop(_EVENT_TIME, None)
+    return article if micros is None else TimestampedValue(article, Timestamp(micros=micros))
