@@ -287,7 +287,8 @@ def documents_from_file(input_file: InputFile, max_bytes: int):
 def _jsonl_documents(input_file: InputFile, max_line_bytes: int, fetched_at: dt.datetime):
     opener = FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO)
     with opener as f:
-        for number, line in enumerate(f, 1):
+        # readline, not iteration: the CompressedFile that `.jsonl.gz` opens as is not iterable
+        for number, line in enumerate(iter(f.readline, b""), 1):
             ref = f"{input_file.source}:{number}"
             if not line.strip():
                 continue
