@@ -25,8 +25,9 @@ import re
 import sys
 from urllib.parse import urlsplit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FUNDUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data", "pages_fundus"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# ../shared/data beside the main checkout (/work/main), or two levels up from a worktree (/work/wt/NAME)
+FUNDUS_CANDIDATES = [os.path.join(ROOT, *[".."] * up, "shared", "data", "pages_fundus") for up in (1, 2)]
 PARAGRAPH_RE = re.compile(r"(<p\b[^>]*>)(.*?)(</p>)", re.S | re.I)
 TAG_RE = re.compile(r"(<[^>]+>)")
 MIN_PARAGRAPHS = 4
@@ -39,8 +40,8 @@ SYNDICATORS = ["wire-mirror.example", "regional-daily.example", "aggregator.exam
 
 
 def fundus_dir(path: str | None = None) -> str | None:
-    path = path or os.environ.get("NEWSBEAM_FUNDUS") or FUNDUS
-    return path if os.path.isfile(os.path.join(path, "index.json")) else None
+    candidates = [path] if path else [os.environ["NEWSBEAM_FUNDUS"]] if os.environ.get("NEWSBEAM_FUNDUS") else FUNDUS_CANDIDATES
+    return next((os.path.normpath(c) for c in candidates if os.path.isfile(os.path.join(c, "index.json"))), None)
 
 
 def real_pages(folder: str) -> list[dict]:
