@@ -26,5 +26,10 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
 
+# Hours at the default sizes on 2 cores; `make bench SIZES=1000` for a quick look. Figures: bench/RESULTS.md
+SIZES ?= 1000,10000,50000
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline.py --sizes $(SIZES)
+
 clean:
 	rm -rf out $(VENV) *.egg-info .pytest_cache

@@ -4,7 +4,7 @@ What newsbeam cannot beat on one core: the same trafilatura call (same arguments
 transforms/extract.py, in-process, no time limit), langdetect on the same text prefix, and, when the
 pipeline has those stages (detected by importing their modules), datasketch MinHash + LSH with the
 dedup stage's parameters, scikit-learn's HashingVectorizer of the stories stage, spaCy `nlp.pipe` /
-natasha with the entities stage's models; then pyarrow writing the same schema with the same writer
+natasha with the entities stage's models, VADER on the parsed sentences for tone; then pyarrow writing the same schema with the same writer
 settings, one file per date/outlet folder. Prints one JSON object: seconds per stage, total,
 articles/s, and which stages were measured.
 
@@ -107,12 +107,14 @@ def stage_stories(docs, stories):
         vectorizer.transform([f"{d['title'] or ''} {d['title'] or ''} {d['text']}" for d in batch])
 
 
-def stage_entities(docs, entities):
-    """spaCy nlp.pipe (and natasha for Russian) with the entities stage's models, per language."""
+def stage_entities(docs, entities, tone=None, max_chars=None):
+    """spaCy nlp.pipe (and natasha for Russian) with the entities stage's models, per language.
+    Returns ({language: articles parsed}, English sentences for tone): the tone stage reads the
+    sentences of the same parse, as the tagging stage does."""
     models = entities.ner_models()
-    counts = {}
+    counts, sentences = {}, []
     for language, model in models.items():
-        texts = [d["text"] for d in docs if d["language"] == language]
+        texts = [d["text"][:max_chars] for d in docs if d["language"] == language]
         if not texts:
             continue
         if model == getattr(entities, "NATASHA", "natasha"):
@@ -132,10 +134,23 @@ def stage_entities(docs, entities):
         else:
             import spacy
             nlp = spacy.load(model, exclude=list(getattr(entities, "EXCLUDED_COMPONENTS", ())))
+            keep_sentences = tone is not None and language in getattr(tone, "TONE_LANGUAGES", ("en",))
+            limit = getattr(tone, "MAX_SENTENCES", None)
             for doc in nlp.pipe(texts, batch_size=32):
                 _ = [(e.text, e.label_) for e in doc.ents]
+                if keep_sentences:
+                    sentences.append([s.text.strip() for s in doc.sents][:limit])
         counts[language] = len(texts)
-    return counts
+    return counts, sentences
+
+
+def stage_tone(sentences_per_doc):
+    """VADER polarity of every sentence of each English article, averaged (the tone stage's call)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    analyzer = SentimentIntensityAnalyzer()
+    for sentences in sentences_per_doc:
+        scores = [analyzer.polarity_scores(sentence)["compound"] for sentence in sentences]
+        _ = sum(scores) / len(scores) if scores else None
 
 
 def stage_write(docs, out: str):
@@ -183,11 +198,17 @@ def run_floor(corpus: str, out: str, limit: int | None = None) -> dict:
     if stories is not None:
         timed("stories", stage_stories, docs, stories)
     entities = optional("transforms.entities")
+    tone = optional("transforms.tone")
+    tag = optional("transforms.tag")
     if entities is not None:
-        notes["entities_by_language"] = timed("entities", stage_entities, docs, entities)
+        notes["entities_by_language"], sentences = timed(
+            "entities", stage_entities, docs, entities, tone, getattr(tag, "MAX_TAG_CHARS", None))
+        if tone is not None:
+            timed("tone", stage_tone, sentences)
     notes["partitions"] = timed("write", stage_write, docs, out)
     total = time.perf_counter() - start_all
-    absent = [name for name, mod in (("dedup", dedup), ("stories", stories), ("entities", entities)) if mod is None]
+    absent = [name for name, mod in (("dedup", dedup), ("stories", stories), ("entities", entities),
+                                                   ("tone", tone)) if mod is None]
     return {"articles": len(docs), "seconds": seconds,
             "total_seconds": round(total, 3), "articles_per_second": round(len(docs) / total, 2) if total else None,
             "stages_measured": measured, "stages_absent": absent, **notes}
