@@ -2,7 +2,8 @@
 
 For each size: the corpus (bench/corpus.py, cached in --workdir), the floor, the pipeline in one
 process (FnApiRunner) and with two worker processes (--direct_num_workers=2
---direct_running_mode=multi_processing). Each is a child process; its wall time and the peak
+--direct_running_mode=multi_processing), and on request (`inproc`) one process with extraction in the
+worker itself (--extract_timeout=0), which uses one core like the floor. Each is a child process; its wall time and the peak
 resident memory of its whole process tree (sampled from /proc every 0.2 s) are recorded. Prints a
 table with articles/s, pipeline/floor ratios and growth between sizes, and appends the figures as
 JSON to WORKDIR/results.jsonl.
@@ -30,6 +31,8 @@ MODES = {
     "floor": None,
     "one": [],
     "two": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+    # trafilatura in the worker itself, no child process: one core, like the floor (not a default mode)
+    "inproc": ["--extract_timeout=0"],
 }
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -208,7 +211,7 @@ def table(results: list[dict]) -> str:
         rows.append(f"{r['size']:>7} {r['mode']:<6} {r.get('articles') or 0:>8} {r['seconds']:>9.1f} "
                     f"{r.get('articles_per_second') or 0:>7.2f} {ratio:>8} {r['peak_rss_mb']:>8.0f}")
     sizes = sorted({r["size"] for r in results})
-    for mode in ("floor", "one", "two"):
+    for mode in MODES:
         by = {r["size"]: r for r in results if r["mode"] == mode}
         steps = [(a, b) for a, b in zip(sizes, sizes[1:]) if a in by and b in by]
         for a, b in steps:
@@ -224,7 +227,7 @@ def table(results: list[dict]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
-    parser.add_argument("--modes", default="floor,one,two", help="any of floor, one, two")
+    parser.add_argument("--modes", default="floor,one,two", help="any of floor, one, two, inproc")
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
