@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout first
 
 
 def corpus_records(folder: str, limit: int | None = None):
@@ -38,13 +38,20 @@ def corpus_records(folder: str, limit: int | None = None):
                 yield json.loads(line)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def optional(module: str):
-    """A pipeline stage's module if this checkout has it (the floor measures only what `run` does)."""
+    """A pipeline stage's module if this checkout has it (the floor measures only what `run` does).
+    Only a file of this checkout counts: an editable install of another checkout (/work/main) would
+    otherwise lend its modules to a checkout that lacks them."""
     import importlib
     try:
-        return importlib.import_module(module)
+        found = importlib.import_module(module)
     except ImportError:
         return None
+    inside = os.path.realpath(getattr(found, "__file__", "") or "").startswith(os.path.realpath(ROOT) + os.sep)
+    return found if inside else None
 
 
 # --------------------------------------------------------------------------- stages
