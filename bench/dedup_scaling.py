@@ -1,7 +1,7 @@
 """How the syndication (and stories) stages grow with the number of articles, without extraction.
 
-Extraction dominates a full run, so dedup's growth is measured on its own: the corpus records'
-paragraph text (lxml, not trafilatura: cheap) becomes article rows, and for each size the stage runs
+Extraction dominates a full run, so dedup's growth is measured on its own: bench/corpus.py's
+records' paragraph text (lxml, not trafilatura: cheap) becomes article rows, and for each size the stage runs
 (a) as the pipeline does, LabelSyndication (+ ClusterStories) on the FnApiRunner, and (b) as the floor,
 bench/floor.py's datasketch MinHash + MinHashLSH loop. Prints seconds, seconds per 1,000 articles,
 and the growth factor per size step; linear growth keeps seconds per 1,000 flat.
@@ -26,12 +26,13 @@ PARAGRAPH_RE = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S | re.I)
 TAG_RE = re.compile(r"<[^>]+>")
 
 
-def article_rows(corpus: str, size: int) -> list[dict]:
-    from bench.floor import corpus_records
+def article_rows(pages: list[dict], size: int) -> list[dict]:
+    """The first `size` corpus records (the generator's, in order: every copy follows its original)."""
+    from bench.corpus import records
     from schemas.article import new_article
     from transforms.extract import content_hash
     rows = []
-    for record in corpus_records(corpus, size):
+    for record in records(size, pages):
         text = "\n\n".join(" ".join(TAG_RE.sub(" ", p).split()) for p in PARAGRAPH_RE.findall(record["html"]))
         published = dt.datetime.fromisoformat(record["published"])
         rows.append(new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
@@ -89,24 +90,20 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
     args = parser.parse_args(argv)
-    try:
-        import transforms.dedup  # noqa: F401
-    except ImportError:
+    from bench.floor import optional
+    if optional("transforms.dedup") is None:
         print("dedup_scaling: this checkout has no dedup stage (transforms/dedup.py); nothing to measure")
         return 0
     import logging
     logging.basicConfig(level=logging.ERROR)
-    from bench.pipeline import ensure_corpus
+    from bench.corpus import fundus_dir, real_pages, synthetic_pages
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    corpus = ensure_corpus(max(sizes), args.workdir)
+    os.makedirs(args.workdir, exist_ok=True)
+    pages = real_pages(fundus_dir()) if fundus_dir() else synthetic_pages()
     results = []
-    try:
-        import transforms.stories  # noqa: F401
-        has_stories = True
-    except ImportError:
-        has_stories = False
+    has_stories = optional("transforms.stories") is not None
     for size in sizes:
-        rows = article_rows(corpus, size)
+        rows = article_rows(pages, size)
         floor, duplicates = floor_seconds(rows)
         syndication = pipeline_seconds(rows, args.workdir, False)
         both = pipeline_seconds(rows, args.workdir, True) if has_stories else None
