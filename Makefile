@@ -43,5 +43,10 @@ eval: $(STAMP)
 	$(BIN)/python eval/stance.py
 	$(BIN)/python eval/entities.py
 
+# Hours at the default sizes on 2 cores; `make bench SIZES=1000` for a quick look. Figures: bench/RESULTS.md
+SIZES ?= 1000,10000,50000
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline.py --sizes $(SIZES)
+
 clean:
 	rm -rf out $(VENV) *.egg-info .pytest_cache

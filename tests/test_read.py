@@ -103,6 +103,15 @@ def test_jsonl_bad_lines_become_dead_letters_and_good_lines_survive(tmp_path):
     assert [(d[1], d[2]) for d in dead] == [("r.jsonl:2", "bad_json"), ("empty", "no_content")]
 
 
+def test_gzipped_jsonl_is_read_line_by_line(tmp_path):
+    lines = [json.dumps({"id": f"a-{i}", "text": f"Article number {i} has some text."}) for i in range(3)]
+    path = write(tmp_path / "r.jsonl.gz", gzip.compress(("\n".join(lines) + "\n").encode()))
+    [input_file] = resolve_inputs([str(path)])
+    docs = list(documents_from_file(input_file, 1 << 20))
+    assert [d["source"] for d in docs] == ["a-0", "a-1", "a-2"]
+    assert docs[2]["text"] == "Article number 2 has some text."
+
+
 def test_gzipped_html_is_read_and_size_limit_applies_after_decompression(tmp_path):
     page = "<html><body><p>" + "news " * 1000 + "</p></body></html>"
     path = write(tmp_path / "p.html.gz", gzip.compress(page.encode()))

@@ -338,6 +338,7 @@ def _jsonl_documents(input_file: InputFile, max_line_bytes: int, fetched_at: dt.
 
 class ReadFileDoFn(StageDoFn):
     stage = "read"
+    stream_outputs = True  # a JSON Lines file of 1,000 pages would otherwise be held whole (~0.7 GB)
 
     def __init__(self, max_bytes: int):
         super().__init__()

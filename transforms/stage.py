@@ -55,9 +55,15 @@ def input_ref(element) -> str:
 
 
 class StageDoFn(beam.DoFn):
-    """Subclasses set `stage` and implement `process_element(element)` (a generator or a list)."""
+    """Subclasses set `stage` and implement `process_element(element)` (a generator or a list).
+
+    By default an element's outputs are collected first, so that an element that fails part-way
+    is one dead letter and nothing else. A stage with many outputs per element (a file of many
+    documents) sets `stream_outputs = True`: each output is passed on as soon as it is made, and a
+    failure part-way keeps what came before and adds a dead letter for the rest."""
 
     stage = "stage"
+    stream_outputs = False
 
     def __init__(self):
         super().__init__()
@@ -69,20 +75,16 @@ class StageDoFn(beam.DoFn):
 
     def process(self, element):
         try:
-            outputs = list(self.process_element(element))
+            outputs = self.process_element(element)
+            for out in (outputs if self.stream_outputs else list(outputs)):
+                if not isinstance(out, beam.pvalue.TaggedOutput):
+                    self._out.inc()
+                yield out
         except Rejected as why:
             yield self._reject(element, why.reason, str(why), excerpt=why.excerpt)
-            return
         except Exception as error:  # noqa: BLE001 - one bad article must never stop the run
             LOG.debug("%s failed on %s", self.stage, input_ref(element), exc_info=True)
             yield self._reject(element, "error", error=error)
-            return
-        for out in outputs:
-            if isinstance(out, beam.pvalue.TaggedOutput):
-                yield out
-            else:
-                self._out.inc()
-                yield out
 
     def _reject(self, element, reason: str, message: str = "", *, error=None, excerpt=None):
         self._dead.inc()
