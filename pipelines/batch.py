@@ -8,16 +8,28 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipelines.options import NewsbeamOptions, setting
+from transforms.dedup import LabelSyndication
 from transforms.extract import ExtractArticles
 from transforms.language import DetectLanguage
 from transforms.read import ReadInputs, resolve_inputs
+from transforms.stories import ClusterStories
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
 def process_articles(articles, options: NewsbeamOptions):
     """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
     articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
-    return articles, [language_dead]
+    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(
+        dedup_state_dir(options), float(setting(options, "dedup_window_days")))
+    articles, stories_dead = articles | "Stories" >> ClusterStories(
+        float(setting(options, "story_threshold")), int(setting(options, "story_window_days")))
+    return articles, [language_dead, dedup_dead, stories_dead]
+
+
+def dedup_state_dir(options: NewsbeamOptions) -> str | None:
+    """Where the signatures of recent articles are kept between runs (none for an output-less graph)."""
+    from transforms.write import join
+    return join(options.output, "_state", "dedup") if getattr(options, "output", None) else None
 
 
 def build_batch(pipeline: beam.Pipeline, options: NewsbeamOptions, files=None):
