@@ -416,3 +416,124 @@ class LabelSyndication(beam.PTransform):
             from transforms.dedup_state import WriteSignatureIndex
             _ = (nodes, labels) | "WriteIndex" >> WriteSignatureIndex(self.state_dir, self.window_days)
         return labelled, dead
+
+
+# --------------------------------------------------------------------------- Beam: incremental form
+
+
+def match_in_bucket(key: str, node: dict, entries: list[dict], cap: int = BUCKET_CAP, pivots: int = PIVOTS):
+    """The incremental decision inside one bucket: the label (rank, id, canonical) the newcomer takes
+    from this bucket (its own, or the smallest label of a member it is a copy of), and whether it
+    is stored here. Mirrors bucket_pairs + is_copy: exact keys match every member; a full bucket
+    (over `cap`) only compares with its `pivots` earliest members and stores nothing more."""
+    own = (node["rank"], node["id"], node["canonical"])
+    members = sorted(entries, key=lambda e: e["label"])
+    over = len(members) >= cap
+    if over:
+        members = members[:pivots]
+    shingles = as_shingles(node["shingles"])
+    best = own
+    for member in members:
+        if is_exact_key(key) or is_copy(shingles, as_shingles(member["shingles"])):
+            best = min(best, member["label"])
+    return best, not over
+
+
+class IncrementalFingerprintDoFn(StageDoFn):
+    """article → (article_id, ("article", article, number of buckets)) and its node on NODE."""
+
+    stage = "dedup"
+
+    def process_element(self, article):
+        node = fingerprint(article)
+        node["keys"] = list(dict.fromkeys(node["keys"]))
+        yield article["article_id"], ("article", article, len(node["keys"]))
+        yield beam.pvalue.TaggedOutput(NODE, node)
+
+
+class MatchInBucketDoFn(beam.DoFn):
+    """Keyed by bucket key (band, content hash or URL): state holds the recent members of the bucket
+    with the label each took; an event-time timer drops members older than the window."""
+
+    from apache_beam.coders import PickleCoder as _PickleCoder
+    from apache_beam.transforms.timeutil import TimeDomain as _TimeDomain
+    from apache_beam.transforms.userstate import BagStateSpec as _Bag, TimerSpec as _Timer
+
+    MEMBERS = _Bag("members", _PickleCoder())
+    EXPIRY = _Timer("expiry", _TimeDomain.WATERMARK)
+
+    def __init__(self, window_days: float = WINDOW_DAYS, cap: int = BUCKET_CAP):
+        super().__init__()
+        self.window_seconds = float(window_days) * 86400
+        self.cap = cap
+        self._over_cap = counter("dedup.bucket_over_cap")
+        self._expired = counter("dedup.state_expired")
+
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
+                members=beam.DoFn.StateParam(MEMBERS), expiry=beam.DoFn.TimerParam(EXPIRY)):
+        key, node = keyed
+        label, store = match_in_bucket(key, node, list(members.read()), self.cap)
+        if store:
+            members.add({"label": label, "shingles": node["shingles"], "time": float(timestamp)})
+            expiry.set(timestamp + self.window_seconds)
+        else:
+            self._over_cap.inc()
+        yield node["id"], ("label", label)
+
+    @beam.transforms.userstate.on_timer(EXPIRY)
+    def expire(self, fired=beam.DoFn.TimestampParam, members=beam.DoFn.StateParam(MEMBERS),
+               expiry=beam.DoFn.TimerParam(EXPIRY)):
+        kept = [m for m in members.read() if m["time"] > float(fired) - self.window_seconds]
+        self._expired.inc(sum(1 for _ in members.read()) - len(kept))
+        members.clear()
+        for m in kept:
+            members.add(m)
+        if kept:
+            expiry.set(max(m["time"] for m in kept) + self.window_seconds)
+
+
+class DecideLabelDoFn(beam.DoFn):
+    """Keyed by article id: waits for the article and one label from each of its buckets, then
+    emits the article with the smallest label."""
+
+    from apache_beam.coders import PickleCoder as _PickleCoder
+    from apache_beam.transforms.userstate import BagStateSpec as _Bag
+
+    PARTS = _Bag("parts", _PickleCoder())
+
+    def process(self, keyed, parts=beam.DoFn.StateParam(PARTS)):
+        _, message = keyed
+        parts.add(message)
+        seen = list(parts.read())
+        articles = [m for m in seen if m[0] == "article"]
+        labels = [m[1] for m in seen if m[0] == "label"]
+        if not articles or len(labels) < articles[0][2]:
+            return
+        parts.clear()
+        yield apply_labels(articles[0][1], min(labels) if labels else None)
+
+
+class IncrementalSyndication(beam.PTransform):
+    """articles → labelled articles, one article at a time (for unbounded input, any windowing).
+
+    The same fingerprints, buckets and verification as LabelSyndication, decided against state held
+    per bucket key for `window_days` (event time). An article takes the smallest label among the
+    members it is a copy of in any of its buckets, i.e. its earliest direct original's canonical;
+    so it agrees with the batch form whenever copies arrive after their original and match it (or a
+    copy of it that matched it) directly — the wire case. It cannot relabel rows already emitted: an
+    original that arrives after its copy is labelled a duplicate of that copy's group only if it is
+    later; otherwise both stay canonical. A failing article goes to the dead-letter output."""
+
+    def __init__(self, window_days: float = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP):
+        super().__init__()
+        self.window_days, self.bucket_cap = window_days, bucket_cap
+
+    def expand(self, articles):
+        from schemas.dead_letter import DEAD
+        results = articles | "Fingerprint" >> beam.ParDo(IncrementalFingerprintDoFn()).with_outputs(
+            NODE, DEAD, main="rows")
+        labels = (results[NODE]
+                  | "Buckets" >> beam.FlatMap(lambda n: [(k, n) for k in n["keys"]])
+                  | "MatchInBucket" >> beam.ParDo(MatchInBucketDoFn(self.window_days, self.bucket_cap)))
+        return ((results.rows, labels) | "Messages" >> beam.Flatten()
+                | "Decide" >> beam.ParDo(DecideLabelDoFn())), results[DEAD]
