@@ -25,6 +25,7 @@ test: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
+	$(BIN)/python eval/dedup.py
 
 clean:
 	rm -rf out $(VENV) *.egg-info .pytest_cache
