@@ -6,7 +6,9 @@ Base texts are real articles nobody here wrote: the FNC-1 training bodies (evalu
 fundus test pages' expected bodies. Base texts that are themselves near copies of each other are
 dropped (one of each pair), so the ground truth is clean. Each base gets copies with the edits wire
 copies show: truncation (to 40-60% and to ≥60% of the words), an added byline and/or footer, a new
-headline, light rewording, a dropped or reordered paragraph. Hard negatives come free: FNC bodies that
+headline, light rewording, a dropped or reordered paragraph. Bases of one story that share a quarter
+of the shorter text (FNC bodies that reprint part of a wire story) keep only one: they are neither
+clean copies nor clean negatives. Hard negatives come free: FNC bodies that
 are related to one headline are different articles about the same story (same story_id, never the
 same cluster_id). Figures are pairwise precision / recall / F1; copy recall is split by the fraction of
 the original the copy kept. The same set goes through newsbeam's LabelSyndication + ClusterStories
@@ -117,6 +119,24 @@ def drop_near_copies(texts: dict[str, str]) -> dict[str, str]:
     return {k: texts[k] for k in sets}
 
 
+def drop_overlapping_in_story(texts: dict[str, str], story_of) -> dict[str, str]:
+    """Within one story, keep one of two bases that share a quarter of the shorter text (FNC bodies
+    that reprint a wire story in part): they are neither clean copies nor clean negatives."""
+    from transforms.dedup import shingle_set, similarity
+    by_story: dict = {}
+    for key in sorted(texts):
+        by_story.setdefault(story_of(key), []).append(key)
+    kept = {}
+    for keys in by_story.values():
+        chosen = []
+        for key in keys:
+            sk = shingle_set(texts[key])
+            if all(max(similarity(sk, other)[0] / 0.1, similarity(sk, other)[1] / 0.25) < 1 for _, other in chosen):
+                chosen.append((key, sk))
+        kept.update({k: texts[k] for k, _ in chosen})
+    return kept
+
+
 def paragraphs_of(text: str) -> list[str]:
     paras = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
     return paras
@@ -199,7 +219,7 @@ def build_set(data: Path, target: int, seed: int):
     fundus = {k: t for k, (_, t) in fundus_bodies(data).items() if len(t.split()) >= 80}
     titles = {k: tt for k, (tt, _) in fundus_bodies(data).items()}
     texts.update(fundus)
-    texts = drop_near_copies(texts)
+    texts = drop_overlapping_in_story(drop_near_copies(texts), stories.find)
     bases = sorted(texts)
     copies_per_base = max(1, round(target / len(bases)) - 1)
     story_day = {}

@@ -264,6 +264,7 @@ class FingerprintDoFn(StageDoFn):
 
     def process_element(self, article):
         node = fingerprint(article)
+        article["content_hash"] = node["keys"][0][2:]
         yield article["article_id"], article
         yield beam.pvalue.TaggedOutput(NODE, node)
 
@@ -446,6 +447,7 @@ class IncrementalFingerprintDoFn(StageDoFn):
 
     def process_element(self, article):
         node = fingerprint(article)
+        article["content_hash"] = node["keys"][0][2:]
         node["keys"] = list(dict.fromkeys(node["keys"]))
         yield article["article_id"], ("article", article, len(node["keys"]))
         yield beam.pvalue.TaggedOutput(NODE, node)
