@@ -209,3 +209,15 @@ def test_later_run_labels_copies_of_articles_already_written(tmp_path):
     again = {r["outlet"]: r for r in read_articles(out)}
     keep = ("article_id", "cluster_id", "is_duplicate", "duplicate_of", "story_id")
     assert {k: [again[k][c] for c in keep] for k in again} == {k: [rows[k][c] for c in keep] for k in rows}
+
+
+def test_signature_index_round_trip_keeps_only_the_window(tmp_path):
+    from transforms.dedup import fingerprint
+    from transforms.dedup_state import node_to_entry, read_index, write_index_shard
+
+    nodes = [fingerprint(article("old", EXPRESS, 0)), fingerprint(article("new", LENTA, 24 * 9))]
+    write_index_shard(str(tmp_path), 0, [node_to_entry(n, n["id"]) for n in nodes])
+    assert not list(tmp_path.glob(".*inprogress"))
+    (kept,) = read_index(str(tmp_path), window_days=7)
+    assert kept["id"] == "new" and kept["rank"].startswith("0|") and kept["shingles"] == nodes[1]["shingles"]
+    assert len(read_index(str(tmp_path), window_days=30)) == 2

@@ -524,7 +524,11 @@ class IncrementalSyndication(beam.PTransform):
     so it agrees with the batch form whenever copies arrive after their original and match it (or a
     copy of it that matched it) directly — the wire case. It cannot relabel rows already emitted: an
     original that arrives after its copy is labelled a duplicate of that copy's group only if it is
-    later; otherwise both stay canonical. A failing article goes to the dead-letter output."""
+    later; otherwise both stay canonical. A failing article goes to the dead-letter output.
+
+    Apply it to articles in the global window (before any windowing for the writer): Beam state is
+    per key *and window*, so fixed windows upstream would forget every bucket at each window's end.
+    Returns (labelled articles, dead letters), like every stage."""
 
     def __init__(self, window_days: float = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP):
         super().__init__()

@@ -16,11 +16,14 @@ compared; a bucket over BUCKET_CAP members (a term every article of the day has)
 
 Why this threshold. Reports of one event share its names and keywords (NATO, troops, Ukraine, Macron,
 Kallas); reports of different events share mostly general news vocabulary, which IDF and the stop list
-push down. On the FNC-1 bodies (eval/dedup.py, related bodies of one headline = one story) pairs of the
-same story mostly score above 0.2, while different stories that share a theme score around 0.1;
-THRESHOLD = 0.2 keeps chaining between stories rare (precision first: a false merge joins two whole
-stories), and the two seed reports (Lenta.ru and Express on NATO troops for Ukraine, different texts)
-score well above it.
+push down. Measured on the FNC-1 bodies (eval/dedup.py's base texts; related bodies of one headline
+= one story; 6,173 same-story pairs, a 5% sample of 52,910 other pairs): same-story pairs have median
+cosine 0.35 and 93% are ≥ 0.2 (connected components pick up most of the rest); pairs of different
+stories have median 0.0, 99th percentile 0.09, and only 0.1% reach 0.2. THRESHOLD = 0.2 sits just
+above the tail of different stories: precision first, since one false edge merges two whole stories,
+and the time window removes most of that tail anyway. The two seed reports (Lenta.ru and Express on
+NATO troops for Ukraine, different texts) score 0.33 (with IDF off below MIN_DOCS_FOR_IDF documents:
+in a two-document run, IDF would penalise exactly the terms the reports share).
 
 The story_id of a row is its story's earliest node's cluster_id (cluster_id itself when it is alone).
 Joining labels back groups rows by cluster_id: a syndication group's rows meet on one worker, which is
