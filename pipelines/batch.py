@@ -8,7 +8,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipelines.options import NewsbeamOptions, setting
-from transforms.dedup import LabelSyndication
+from transforms.dedup import IncrementalSyndication, LabelSyndication
 from transforms.extract import ExtractArticles
 from transforms.language import DetectLanguage
 from transforms.read import ReadInputs, resolve_inputs
@@ -19,8 +19,12 @@ from transforms.write import WriteArticles, WriteDeadLetters
 def process_articles(articles, options: NewsbeamOptions):
     """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
     articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
-    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(
-        dedup_state_dir(options), float(setting(options, "dedup_window_days")))
+    window_days = float(setting(options, "dedup_window_days"))
+    if not articles.is_bounded:  # live input: one article at a time against state (no global grouping)
+        articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(window_days)
+        articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
+        return articles, [language_dead, dedup_dead]
+    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(options), window_days)
     articles, stories_dead = articles | "Stories" >> ClusterStories(
         float(setting(options, "story_threshold")), int(setting(options, "story_window_days")))
     return articles, [language_dead, dedup_dead, stories_dead]

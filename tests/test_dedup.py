@@ -221,3 +221,26 @@ def test_signature_index_round_trip_keeps_only_the_window(tmp_path):
     (kept,) = read_index(str(tmp_path), window_days=7)
     assert kept["id"] == "new" and kept["rank"].startswith("0|") and kept["shingles"] == nodes[1]["shingles"]
     assert len(read_index(str(tmp_path), window_days=30)) == 2
+
+
+def test_process_articles_on_live_input_uses_the_incremental_form():
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms.window import TimestampedValue
+
+    from pipelines.batch import process_articles
+    from pipelines.options import NewsbeamOptions
+
+    rows, expected = syndication_set()
+    stream = TestStream()
+    for row in rows:
+        moment = row["published_at"].timestamp()
+        stream = stream.advance_watermark_to(moment).add_elements([TimestampedValue(row, moment)])
+    options = PipelineOptions(runner="BundleBasedDirectRunner")
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(options=options) as p:
+        live = p | stream.advance_watermark_to_infinity()
+        assert not live.is_bounded
+        labelled, _ = process_articles(live, NewsbeamOptions([]))
+        assert_that(labelled | beam.Map(lambda a: (*labels_of(a), a["story_id"] == a["cluster_id"])),
+                    equal_to([(*e, True) for e in expected]))
