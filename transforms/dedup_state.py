@@ -70,13 +70,23 @@ def within_window(entries: list[dict], window_days: float, newest: dt.datetime |
     return [e for e in entries if e["seen"] is None or e["seen"] >= oldest]
 
 
+def read_index_file(path: str):
+    """The entries of one index file, a record batch at a time, as graph nodes."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=1024):
+            for entry in batch.to_pylist():
+                yield entry_to_node(entry)
+
+
 def read_index(state_dir: str, window_days: float) -> list[dict]:
-    """Every entry of the index within the window of its newest entry, as graph nodes."""
-    entries = []
-    for path in index_files(state_dir):
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            entries.extend(pq.read_table(f).to_pylist())
-    return [entry_to_node(e) for e in within_window(entries, window_days)]
+    """Every entry of the index within the window of its newest entry (a plain helper for tests and
+    tools; the pipeline reads file by file and leaves the window to the writer)."""
+    nodes = [n for path in index_files(state_dir) for n in read_index_file(path)]
+    times = [n["seen"] for n in nodes if n["seen"] is not None]
+    if not times:
+        return nodes
+    oldest = max(times) - dt.timedelta(days=window_days)
+    return [n for n in nodes if n["seen"] is None or n["seen"] >= oldest]
 
 
 def write_index_shard(state_dir: str, shard: int, entries: list[dict]) -> str:
@@ -95,13 +105,20 @@ class ReadSignatureIndex(beam.PTransform):
         self.state_dir, self.window_days = state_dir, window_days
 
     def expand(self, pbegin):
-        window, loaded = self.window_days, counter("dedup.index_read")
+        # One file per worker call, streamed in record batches: no worker holds the whole index. The
+        # index was cut to the window when it was written; a shard no run has rewritten since may
+        # hold older entries, which only ever match true copies and are dropped at the next write.
+        loaded = counter("dedup.index_read")
 
-        def read(state_dir):
-            for node in read_index(state_dir, window):
+        def read(path):
+            for node in read_index_file(path):
                 loaded.inc()
                 yield node
-        return pbegin | "StateDir" >> beam.Create([self.state_dir]) | "ReadEntries" >> beam.FlatMap(read)
+        return (pbegin
+                | "StateDir" >> beam.Create([self.state_dir])
+                | "IndexFiles" >> beam.FlatMap(index_files)
+                | "SpreadFiles" >> beam.Reshuffle()
+                | "ReadEntries" >> beam.FlatMap(read))
 
 
 def _prefer_earlier(joined):
