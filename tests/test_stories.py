@@ -68,3 +68,16 @@ def test_cluster_stories_joins_reports_and_their_copies_and_nothing_else():
                               ("express-copy", "express", "lenta"), ("football", "football", "football")]),
                     label="stories")
         assert_that(dead, equal_to([]), label="no dead letters")
+
+
+def test_similar_pairs_agrees_with_same_story_pair_by_pair():
+    from transforms.stories import similar_pairs
+    members = [{"day": d, "vector": vector(tt)} for d, tt in ((1, LENTA), (2, EXPRESS), (1, FOOTBALL), (30, EXPRESS))]
+    expected = [(i, j) for i in range(4) for j in range(i + 1, 4) if same_story(members[i], members[j])]
+    assert similar_pairs(members) == expected == [(0, 1)]
+
+
+def test_star_edges_keep_the_components_of_a_bucket():
+    from transforms.stories import star_edges
+    assert star_edges(5, [(0, 3), (2, 3), (1, 4)]) == [(0, 2), (0, 3), (1, 4)]
+    assert star_edges(3, []) == []

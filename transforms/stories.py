@@ -105,6 +105,42 @@ def same_story(a: dict, b: dict, threshold: float = THRESHOLD, window: int = WIN
     return abs(a["day"] - b["day"]) <= window and cosine(a["vector"], b["vector"]) >= threshold
 
 
+def similar_pairs(members: list[dict], threshold: float = THRESHOLD, window: int = WINDOW_DAYS):
+    """(i, j), i < j, of the members that are one story: all cosines of a bucket in one sparse product
+    (the same decision as same_story, pair by pair)."""
+    if len(members) < 2:
+        return []
+    from scipy.sparse import csr_matrix
+    indptr, indices, data = [0], [], []
+    for m in members:
+        indices.extend(m["vector"])
+        data.extend(m["vector"].values())
+        indptr.append(len(indices))
+    matrix = csr_matrix((data, indices, indptr), shape=(len(members), N_FEATURES))
+    cosines = (matrix @ matrix.T).tocoo()
+    days = [m["day"] for m in members]
+    return sorted((int(i), int(j)) for i, j, c in zip(cosines.row, cosines.col, cosines.data)
+                  if i < j and c >= threshold - 1e-9 and abs(days[i] - days[j]) <= window)
+
+
+def star_edges(n: int, pairs) -> list[tuple[int, int]]:
+    """The same connected components as `pairs` over n members, as a star from each component's
+    smallest member: at most n - 1 edges leave a bucket instead of every similar pair."""
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in pairs:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return [(find(i), i) for i in range(n) if find(i) != i]
+
+
 class DocFreq(beam.CombineFn):
     """(documents, per-feature document counts) over the run: a fixed-size array, whatever the input."""
 
@@ -166,10 +202,8 @@ class StoryPairsDoFn(beam.DoFn):
                 self._over_cap.inc()
                 return
         members.sort(key=lambda n: n["ref"])
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if same_story(a, b, self.threshold, self.window):
-                    yield a["ref"], b["ref"]
+        for i, j in star_edges(len(members), similar_pairs(members, self.threshold, self.window)):
+            yield members[i]["ref"], members[j]["ref"]
 
 
 def _set_story(joined):
@@ -198,7 +232,8 @@ class ClusterStories(beam.PTransform):
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
         nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq))
         edges = (nodes
-                 | "ByTermBlock" >> beam.FlatMap(lambda n: [(k, n) for k in block_keys(n["vector"], n["day"], self.window)])
+                 | "ByTermBlock" >> beam.FlatMap(lambda n, w: [(k, n) for k in block_keys(n["vector"], n["day"], w)],
+                                                 self.window)
                  | "Bucket" >> beam.GroupByKey()
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.window, self.cap))
                  | "DistinctEdges" >> beam.Distinct())
