@@ -12,7 +12,7 @@ How two articles become one group (an edge in a graph whose connected components
 - near: datasketch MinHash (NUM_PERM permutations) over word SHINGLE_WORDS-grams, LSH with BANDS bands
   of BAND_ROWS rows. Rows of 3 put the LSH S-curve's midpoint near Jaccard 0.23, so a wire copy cut to
   40% of its original (Jaccard ≈ 0.35-0.4) still meets it in some band with probability > 0.97, while
-  unrelated texts (Jaccard < 0.05) almost never do. Every candidate pair is then verified on the exact
+  unrelated texts (Jaccard < 0.05) do in about 1% of pairs. Every candidate pair is then verified on the exact
   shingle sets: Jaccard ≥ JACCARD_MIN, or containment of the shorter in the longer ≥ CONTAINMENT_MIN
   (with a Jaccard floor), which is what joins truncated copies that Jaccard alone misses.
 
@@ -39,16 +39,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import re
-import uuid
 
 import apache_beam as beam
 import numpy as np
 
 from transforms.stage import StageDoFn, counter
 
-LOG = logging.getLogger(__name__)
 
 SHINGLE_WORDS = 5
 NUM_PERM = 255          # 85 bands × 3 rows

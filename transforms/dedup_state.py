@@ -13,7 +13,6 @@ and the rows already on disk never need rewriting.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 
 import apache_beam as beam
@@ -25,7 +24,6 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.dedup import INDEX_SHARDS
 from transforms.stage import counter
 
-LOG = logging.getLogger(__name__)
 IN_PROGRESS = ".inprogress"
 
 INDEX_SCHEMA = pa.schema([

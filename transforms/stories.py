@@ -32,7 +32,6 @@ bounded by the size of one group, not by the number of articles.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import apache_beam as beam
 import numpy as np
