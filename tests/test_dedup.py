@@ -244,3 +244,4 @@ def test_process_articles_on_live_input_uses_the_incremental_form():
         labelled, _ = process_articles(live, NewsbeamOptions([]))
         assert_that(labelled | beam.Map(lambda a: (*labels_of(a), a["story_id"] == a["cluster_id"])),
                     equal_to([(*e, True) for e in expected]))
+

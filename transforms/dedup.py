@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import typing
 
 import apache_beam as beam
 import numpy as np
@@ -63,6 +64,7 @@ WINDOW_DAYS = 7
 INDEX_SHARDS = 8
 
 NODE = "node"           # tagged output of the fingerprint stage
+KEYED = typing.Tuple[str, typing.Any]   # str keys: a deterministic coder for state keyed by them
 NO_TIME = "9999-12-31T23:59:59.999999"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -438,7 +440,7 @@ def match_in_bucket(key: str, node: dict, entries: list[dict], cap: int = BUCKET
 
 
 class IncrementalFingerprintDoFn(StageDoFn):
-    """article → (article_id, ("article", article, number of buckets)) and its node on NODE."""
+    """article → (bucket key, (node, article on the first bucket only, else None)) per bucket."""
 
     stage = "dedup"
 
@@ -446,8 +448,8 @@ class IncrementalFingerprintDoFn(StageDoFn):
         node = fingerprint(article)
         article["content_hash"] = node["keys"][0][2:]
         node["keys"] = list(dict.fromkeys(node["keys"]))
-        yield article["article_id"], ("article", article, len(node["keys"]))
-        yield beam.pvalue.TaggedOutput(NODE, node)
+        for i, key in enumerate(node["keys"]):
+            yield key, (node, article if i == 0 else None)
 
 
 class MatchInBucketDoFn(beam.DoFn):
@@ -470,7 +472,9 @@ class MatchInBucketDoFn(beam.DoFn):
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
                 members=beam.DoFn.StateParam(MEMBERS), expiry=beam.DoFn.TimerParam(EXPIRY)):
-        key, node = keyed
+        key, (node, article) = keyed
+        if article is not None:  # the article rides with its first bucket on to the decision
+            yield node["id"], ("article", article, len(node["keys"]))
         label, store = match_in_bucket(key, node, list(members.read()), self.cap)
         if store:
             members.add({"label": label, "shingles": node["shingles"], "time": float(timestamp)})
@@ -533,10 +537,13 @@ class IncrementalSyndication(beam.PTransform):
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
-        results = articles | "Fingerprint" >> beam.ParDo(IncrementalFingerprintDoFn()).with_outputs(
-            NODE, DEAD, main="rows")
-        labels = (results[NODE]
-                  | "Buckets" >> beam.FlatMap(lambda n: [(k, n) for k in n["keys"]])
-                  | "MatchInBucket" >> beam.ParDo(MatchInBucketDoFn(self.window_days, self.bucket_cap)))
-        return ((results.rows, labels) | "Messages" >> beam.Flatten()
-                | "Decide" >> beam.ParDo(DecideLabelDoFn())), results[DEAD]
+        # One chain of keyed stateful steps, no Flatten before a stateful DoFn: the article travels
+        # with its first bucket's message (seen on FnApiRunner with PeriodicImpulse: a stateful DoFn
+        # fed by a Flatten of two branches of the unbounded input never ran).
+        buckets, dead = articles | "Fingerprint" >> beam.ParDo(IncrementalFingerprintDoFn()).with_output_types(
+            KEYED).with_outputs(DEAD, main="buckets")
+        labelled = (buckets
+                    | "MatchInBucket" >> beam.ParDo(MatchInBucketDoFn(self.window_days, self.bucket_cap))
+                    .with_input_types(KEYED).with_output_types(KEYED)
+                    | "Decide" >> beam.ParDo(DecideLabelDoFn()).with_input_types(KEYED))
+        return labelled, dead
