@@ -42,6 +42,7 @@ eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
 	$(BIN)/python eval/stance.py
 	$(BIN)/python eval/entities.py
+	$(BIN)/python eval/dedup.py
 
 # Hours at the default sizes on 2 cores; `make bench SIZES=1000` for a quick look. Figures: bench/RESULTS.md
 SIZES ?= 1000,10000,50000

@@ -32,6 +32,9 @@ setup(
         "duckdb==2.0.0",
         "PyYAML==6.0.3",
         "urllib3==2.8.0",         # transforms/fetch.py: the one HTTP client (already in the lock)
+        "datasketch==2.0.0",       # MinHash for syndication groups (transforms/dedup.py)
+        "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
+        "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/stories.py)
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

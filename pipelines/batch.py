@@ -8,9 +8,11 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipelines.options import NewsbeamOptions, setting
+from transforms.dedup import IncrementalSyndication, LabelSyndication
 from transforms.extract import ExtractArticles
 from transforms.language import DetectLanguage
 from transforms.read import ReadInputs, resolve_inputs
+from transforms.stories import ClusterStories
 from transforms.tag import TagArticles
 from transforms.write import WriteArticles, WriteDeadLetters
 
@@ -18,8 +20,29 @@ from transforms.write import WriteArticles, WriteDeadLetters
 def process_articles(articles, options: NewsbeamOptions):
     """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
     articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
+    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, options)
     articles, tag_dead = articles | "TagArticles" >> TagArticles.from_options(options)
-    return articles, [language_dead, tag_dead]
+    return articles, [language_dead, dedup_dead, *stories_dead, tag_dead]
+
+
+def label_copies_and_stories(articles, options: NewsbeamOptions):
+    """Syndication groups and stories: the batch form over a bounded input; one article at a time
+    against state for live input (no global grouping), where a story is its syndication group."""
+    window_days = float(setting(options, "dedup_window_days"))
+    if not articles.is_bounded:
+        articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(window_days)
+        articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
+        return articles, dedup_dead, []
+    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(options), window_days)
+    articles, stories_dead = articles | "Stories" >> ClusterStories(
+        float(setting(options, "story_threshold")), int(setting(options, "story_window_days")))
+    return articles, dedup_dead, [stories_dead]
+
+
+def dedup_state_dir(options: NewsbeamOptions) -> str | None:
+    """Where the signatures of recent articles are kept between runs (none for an output-less graph)."""
+    from transforms.write import join
+    return join(options.output, "_state", "dedup") if getattr(options, "output", None) else None
 
 
 def build_batch(pipeline: beam.Pipeline, options: NewsbeamOptions, files=None):

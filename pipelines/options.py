@@ -27,6 +27,9 @@ DEFAULTS = {
     "verify_every": 10,
     "seen_days": 30.0,
     "max_backoff": 21600.0,
+    "dedup_window_days": 7,
+    "story_threshold": 0.2,
+    "story_window_days": 3,
 }
 
 
@@ -55,6 +58,13 @@ class NewsbeamOptions(PipelineOptions):
                                 f"(default {DEFAULTS['language_prefix_chars']})")
         group.add_argument("--files_per_partition", "--files-per-partition", type=int, default=None,
                            help="Parquet files per date/outlet folder (default 1)")
+        group.add_argument("--dedup_window_days", "--dedup-window-days", type=float, default=None,
+                           help="days a copy is matched against earlier articles, within and across runs "
+                                f"(default {DEFAULTS['dedup_window_days']})")
+        group.add_argument("--story_threshold", "--story-threshold", type=float, default=None,
+                           help=f"TF-IDF cosine for one story (default {DEFAULTS['story_threshold']})")
+        group.add_argument("--story_window_days", "--story-window-days", type=int, default=None,
+                           help=f"days apart two reports of one story may be (default {DEFAULTS['story_window_days']})")
         group.add_argument("--run_id", "--run-id", default=None, help="name of this run's summary file")
         group.add_argument("--progress", choices=["auto", "line", "log", "off"], default="auto",
                            help="live progress on stderr: one updating line on a terminal, log lines "
