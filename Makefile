@@ -17,7 +17,7 @@ $(STAMP): setup.py requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/newsbeam run --input seeds --output out
+	$(BIN)/newsbeam run --input seeds --output out --targets docs/targets.yaml
 	$(BIN)/newsbeam show --output out
 
 test: $(STAMP) chromium
@@ -29,13 +29,13 @@ chromium:
 		&& apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 report: run
-	$(BIN)/newsbeam report --output out
+	$(BIN)/newsbeam report --output out --targets docs/targets.yaml
 
 # docs/report.png: the report of seeds/ plus the small made-up corpus in docs/corpus/.
 screenshot: $(STAMP) chromium
 	rm -rf out/screenshot
-	$(BIN)/newsbeam run --input seeds docs/corpus --output out/screenshot --progress off
-	$(BIN)/newsbeam report --output out/screenshot
+	$(BIN)/newsbeam run --input seeds docs/corpus --output out/screenshot --targets docs/targets.yaml --progress off
+	$(BIN)/newsbeam report --output out/screenshot --targets docs/targets.yaml
 	$(BIN)/python -m tests.browser out/screenshot/report.html docs/report.png
 
 eval: $(STAMP)
