@@ -6,6 +6,7 @@ WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reaso
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import StandardOptions
 
 from pipelines.options import NewsbeamOptions, setting
 from transforms.dedup import IncrementalSyndication, LabelSyndication
@@ -30,7 +31,9 @@ def label_copies_and_stories(articles, options: NewsbeamOptions):
     against state for live input (no global grouping), where a story is its syndication group."""
     window_days = float(setting(options, "dedup_window_days"))
     if not articles.is_bounded:
-        articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(window_days)
+        # expiry timers on real streaming runners; Beam's local runner (no --runner) prunes on touch
+        timers = bool(options.view_as(StandardOptions).runner)
+        articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(window_days, expiry_timers=timers)
         articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
         return articles, dedup_dead, []
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(options), window_days)

@@ -128,7 +128,8 @@ def test_canonical_tie_is_smallest_article_id():
         assert_that(labelled | beam.Map(labels_of), equal_to([("aa", "aa", False, None), ("zz", "aa", True, "aa")]))
 
 
-def test_incremental_form_labels_the_same_groups_as_batch():
+@pytest.mark.parametrize("expiry_timers", [True, False], ids=["expiry-timers", "prune-on-touch"])
+def test_incremental_form_labels_the_same_groups_as_batch(expiry_timers):
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
@@ -142,11 +143,12 @@ def test_incremental_form_labels_the_same_groups_as_batch():
     options = PipelineOptions(runner="BundleBasedDirectRunner")
     options.view_as(StandardOptions).streaming = True
     with beam.Pipeline(options=options) as p:
-        labelled, _ = p | stream | IncrementalSyndication(window_days=7)
+        labelled, _ = p | stream | IncrementalSyndication(window_days=7, expiry_timers=expiry_timers)
         assert_that(labelled | beam.Map(labels_of), equal_to(expected))
 
 
-def test_incremental_state_expires_after_the_window():
+@pytest.mark.parametrize("expiry_timers", [True, False], ids=["expiry-timers", "prune-on-touch"])
+def test_incremental_state_expires_after_the_window(expiry_timers):
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
@@ -159,7 +161,8 @@ def test_incremental_state_expires_after_the_window():
     options = PipelineOptions(runner="BundleBasedDirectRunner")
     options.view_as(StandardOptions).streaming = True
     with beam.Pipeline(options=options) as p:
-        labelled, _ = p | stream.advance_watermark_to_infinity() | IncrementalSyndication(window_days=7)
+        labelled, _ = p | stream.advance_watermark_to_infinity() | IncrementalSyndication(
+            window_days=7, expiry_timers=expiry_timers)
         assert_that(labelled | beam.Map(labels_of), equal_to([("a", "a", False, None), ("b", "b", False, None)]))
 
 

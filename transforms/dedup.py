@@ -454,14 +454,13 @@ class IncrementalFingerprintDoFn(StageDoFn):
 
 class MatchInBucketDoFn(beam.DoFn):
     """Keyed by bucket key (band, content hash or URL): state holds the recent members of the bucket
-    with the label each took; an event-time timer drops members older than the window."""
+    with the label each took; members older than the window are dropped whenever the bucket is
+    touched. This form sets no timer (see ExpiringMatchInBucketDoFn)."""
 
     from apache_beam.coders import PickleCoder as _PickleCoder
-    from apache_beam.transforms.timeutil import TimeDomain as _TimeDomain
-    from apache_beam.transforms.userstate import BagStateSpec as _Bag, TimerSpec as _Timer
+    from apache_beam.transforms.userstate import BagStateSpec as _Bag
 
     MEMBERS = _Bag("members", _PickleCoder())
-    EXPIRY = _Timer("expiry", _TimeDomain.WATERMARK)
 
     def __init__(self, window_days: float = WINDOW_DAYS, cap: int = BUCKET_CAP):
         super().__init__()
@@ -470,27 +469,55 @@ class MatchInBucketDoFn(beam.DoFn):
         self._over_cap = counter("dedup.bucket_over_cap")
         self._expired = counter("dedup.state_expired")
 
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                members=beam.DoFn.StateParam(MEMBERS), expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam, members=beam.DoFn.StateParam(MEMBERS)):
+        yield from self.match(keyed, timestamp, members)
+
+    def match(self, keyed, timestamp, members):
         key, (node, article) = keyed
         if article is not None:  # the article rides with its first bucket on to the decision
             yield node["id"], ("article", article, len(node["keys"]))
-        label, store = match_in_bucket(key, node, list(members.read()), self.cap)
+        current = self.prune(members, float(timestamp))
+        label, store = match_in_bucket(key, node, current, self.cap)
         if store:
             members.add({"label": label, "shingles": node["shingles"], "time": float(timestamp)})
-            expiry.set(timestamp + self.window_seconds)
         else:
             self._over_cap.inc()
         yield node["id"], ("label", label)
 
+    def prune(self, members, now: float) -> list[dict]:
+        """The members still inside the window at `now`; the bag is rewritten when some left it."""
+        stored = list(members.read())
+        kept = [m for m in stored if m["time"] > now - self.window_seconds]
+        if len(kept) < len(stored):
+            self._expired.inc(len(stored) - len(kept))
+            members.clear()
+            for m in kept:
+                members.add(m)
+        return kept
+
+
+class ExpiringMatchInBucketDoFn(MatchInBucketDoFn):
+    """MatchInBucketDoFn plus an event-time timer that empties a bucket nobody touches any more, so
+    state does not outlive the window on a runner that runs for months (Dataflow, Flink).
+    Not used on Beam's local FnApiRunner: there, behind PeriodicImpulse, event-time timers fire at
+    the end of every bundle and the run spends its time re-committing state (measured: a 30 s
+    `newsbeam stream` never finished); pruning on touch bounds a local run's state well enough."""
+
+    from apache_beam.transforms.timeutil import TimeDomain as _TimeDomain
+    from apache_beam.transforms.userstate import TimerSpec as _Timer
+
+    MEMBERS = MatchInBucketDoFn.MEMBERS
+    EXPIRY = _Timer("expiry", _TimeDomain.WATERMARK)
+
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
+                members=beam.DoFn.StateParam(MEMBERS), expiry=beam.DoFn.TimerParam(EXPIRY)):
+        yield from self.match(keyed, timestamp, members)
+        expiry.set(timestamp + self.window_seconds)
+
     @beam.transforms.userstate.on_timer(EXPIRY)
     def expire(self, fired=beam.DoFn.TimestampParam, members=beam.DoFn.StateParam(MEMBERS),
                expiry=beam.DoFn.TimerParam(EXPIRY)):
-        kept = [m for m in members.read() if m["time"] > float(fired) - self.window_seconds]
-        self._expired.inc(sum(1 for _ in members.read()) - len(kept))
-        members.clear()
-        for m in kept:
-            members.add(m)
+        kept = self.prune(members, float(fired))
         if kept:
             expiry.set(max(m["time"] for m in kept) + self.window_seconds)
 
@@ -531,19 +558,21 @@ class IncrementalSyndication(beam.PTransform):
     per key *and window*, so fixed windows upstream would forget every bucket at each window's end.
     Returns (labelled articles, dead letters), like every stage."""
 
-    def __init__(self, window_days: float = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP):
+    def __init__(self, window_days: float = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP,
+                 expiry_timers: bool = True):
         super().__init__()
-        self.window_days, self.bucket_cap = window_days, bucket_cap
+        self.window_days, self.bucket_cap, self.expiry_timers = window_days, bucket_cap, expiry_timers
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
+        matcher = ExpiringMatchInBucketDoFn if self.expiry_timers else MatchInBucketDoFn
         # One chain of keyed stateful steps, no Flatten before a stateful DoFn: the article travels
         # with its first bucket's message (seen on FnApiRunner with PeriodicImpulse: a stateful DoFn
         # fed by a Flatten of two branches of the unbounded input never ran).
         buckets, dead = articles | "Fingerprint" >> beam.ParDo(IncrementalFingerprintDoFn()).with_output_types(
             KEYED).with_outputs(DEAD, main="buckets")
         labelled = (buckets
-                    | "MatchInBucket" >> beam.ParDo(MatchInBucketDoFn(self.window_days, self.bucket_cap))
+                    | "MatchInBucket" >> beam.ParDo(matcher(self.window_days, self.bucket_cap))
                     .with_input_types(KEYED).with_output_types(KEYED)
                     | "Decide" >> beam.ParDo(DecideLabelDoFn()).with_input_types(KEYED))
         return labelled, dead
