@@ -41,28 +41,37 @@ def _run_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_run_flags(flags: list[str]):
-    """(NewsbeamOptions, resolved input files) or UsageError."""
-    from pipelines.options import ConfigError, NewsbeamOptions, load_config, unknown_beam_flags
-    from transforms.read import InputError, resolve_inputs
+def parse_common_flags(flags: list[str], command: str, required: str):
+    """The checks `run` and `stream` share: known options only, `required` and --output given,
+    config, NER models and targets readable. Returns the parsed namespace or raises UsageError."""
+    from pipelines.options import ConfigError, load_config, unknown_beam_flags
     from transforms.tag import check_tagging
 
     known, rest = _run_parser().parse_known_args(flags)
     unknown = unknown_beam_flags(rest)
     if unknown:
-        raise UsageError(f"unknown option {unknown[0]} (see `newsbeam run --help`)")
-    if not known.input:
-        raise UsageError("--input is required")
-    if not known.output:
-        raise UsageError("--output is required")
+        raise UsageError(f"unknown option {unknown[0]} (see `newsbeam {command} --help`)")
+    for name in (required, "output"):
+        if not getattr(known, name):
+            raise UsageError(f"--{name} is required")
     try:
         if known.config:
             load_config(known.config)
-        if known.targets:
-            load_config(known.targets)  # read and parsed now so that a bad file stops the run early
-        check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here too
+        check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    return known
+
+
+def parse_run_flags(flags: list[str]):
+    """(NewsbeamOptions, resolved input files) or UsageError."""
+    from pipelines.options import NewsbeamOptions
+    from transforms.read import InputError, resolve_inputs
+
+    known = parse_common_flags(flags, "run", "input")
+    try:
         files = resolve_inputs(known.input, known.manifest)
-    except (ConfigError, InputError) as error:
+    except InputError as error:
         raise UsageError(str(error)) from None
     return NewsbeamOptions(flags), files
 
@@ -120,27 +129,16 @@ def show_command(flags: list[str]) -> int:
 
 def parse_stream_flags(flags: list[str]):
     """(NewsbeamOptions, feeds) or UsageError."""
-    from pipelines.options import ConfigError, NewsbeamOptions, load_config, unknown_beam_flags
+    from pipelines.options import NewsbeamOptions
     from transforms.feedlist import FeedsError, load_feeds
 
-    known, rest = _run_parser().parse_known_args(flags)
-    unknown = unknown_beam_flags(rest)
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]} (see `newsbeam stream --help`)")
-    if not known.feeds:
-        raise UsageError("--feeds is required")
-    if not known.output:
-        raise UsageError("--output is required")
+    known = parse_common_flags(flags, "stream", "feeds")
     for name in ("poll_interval", "duration", "per_host_rate", "fetch_timeout"):
         if getattr(known, name) is not None and getattr(known, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
     try:
-        if known.config:
-            load_config(known.config)
-        if known.targets:
-            load_config(known.targets)
         feeds = load_feeds(known.feeds)
-    except (ConfigError, FeedsError) as error:
+    except FeedsError as error:
         raise UsageError(str(error)) from None
     return NewsbeamOptions(flags), feeds
 
