@@ -91,7 +91,7 @@ def make_pipeline(options):
 def run_command(flags: list[str]) -> int:
     from pipelines.batch import build_batch
     from pipelines.progress import ProgressDisplay
-    from pipelines.summary import build_summary, counters, format_summary, new_run_id, save_summary
+    from pipelines.summary import build_summary, counters, format_summary, new_run_id
 
     options, files = parse_run_flags(flags)
     from pipelines.deploy import local_path_problem
@@ -102,17 +102,30 @@ def run_command(flags: list[str]) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_batch(pipeline, options, files)
-    with ProgressDisplay(options.progress, options.progress_interval):
+    return run_and_summarise(
+        pipeline, options,
+        lambda result: build_summary(counters(result), run_id=run_id, started=started,
+                                     finished=dt.datetime.now(dt.timezone.utc), output=options.output),
+        format_summary, progress=ProgressDisplay(options.progress, options.progress_interval))
+
+
+def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> int:
+    """Run the pipeline to the end, then save `summarise(result)` under OUTPUT/_runs/ and print it.
+    A job only built or launched for a remote runner (Dataflow --dry_run=True, a Flex Template
+    launch) is described instead: there is nothing here to wait for or count."""
+    import contextlib
+    from pipelines.deploy import describe_job_not_run, job_not_run_here
+    from pipelines.summary import save_summary
+
+    with progress or contextlib.nullcontext():
         result = pipeline.run()
-        from pipelines.deploy import describe_job_not_run, job_not_run_here
-        if job_not_run_here(result, options):  # Dataflow --dry_run=True or a Flex Template launch
+        if job_not_run_here(result, options):
             print(describe_job_not_run(result, options))
             return 0
         result.wait_until_finish()
-    summary = build_summary(counters(result), run_id=run_id, started=started,
-                            finished=dt.datetime.now(dt.timezone.utc), output=options.output)
+    summary = summarise(result)
     summary["summary_path"] = save_summary(summary, options.output)
-    print(format_summary(summary))
+    print(describe(summary))
     print(f"  summary: {summary['summary_path']}")
     return 0
 
@@ -146,7 +159,7 @@ def parse_stream_flags(flags: list[str]):
 def stream_command(flags: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
     from pipelines.streaming import build_stream, format_stream_summary, stream_counters, stream_summary
-    from pipelines.summary import new_run_id, save_summary
+    from pipelines.summary import new_run_id
 
     options, feeds = parse_stream_flags(flags)
     run_id = options.run_id or new_run_id()
@@ -159,18 +172,11 @@ def stream_command(flags: list[str]) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_stream(pipeline, options, feeds, run_tag=run_id, start=started.timestamp())
-    result = pipeline.run()
-    from pipelines.deploy import describe_job_not_run, job_not_run_here
-    if job_not_run_here(result, options):  # Dataflow --dry_run=True or a Flex Template launch
-        print(describe_job_not_run(result, options))
-        return 0
-    result.wait_until_finish()
-    summary = stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
-                             finished=dt.datetime.now(dt.timezone.utc), output=options.output)
-    summary["summary_path"] = save_summary(summary, options.output)
-    print(format_stream_summary(summary))
-    print(f"  summary: {summary['summary_path']}")
-    return 0
+    return run_and_summarise(
+        pipeline, options,
+        lambda result: stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
+                                      finished=dt.datetime.now(dt.timezone.utc), output=options.output),
+        format_stream_summary)
 
 
 def report_command(flags: list[str]) -> int:

@@ -189,21 +189,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return _trimmed_spans(text, spans)
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
+    return _trimmed_spans(text, ((m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)))
+
+
+def _trimmed_spans(text: str, spans) -> list[tuple[int, int]]:
+    """The spans without their leading and trailing white space; empty ones dropped."""
     out = []
-    for m in re.finditer(r"[^\n]+", text):
-        s, e = m.start(), m.end()
+    for s, e in spans:
         while s < e and text[s].isspace():
             s += 1
         while e > s and text[e - 1].isspace():
