@@ -1,4 +1,4 @@
-"""build_batch: the bounded pipeline, read → extract → language → (dedup → tag) → write.
+"""build_batch: the bounded pipeline, read → extract → language → tag → (dedup → stories) → write.
 
 Every stage returns (articles, dead letters); the dead letters of all stages meet in one
 WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reason.
@@ -19,11 +19,15 @@ from transforms.write import WriteArticles, WriteDeadLetters
 
 
 def process_articles(articles, options: NewsbeamOptions):
-    """The stages after extraction that batch and streaming share: (articles, [dead letters])."""
+    """The stages after extraction that batch and streaming share: (articles, [dead letters]).
+
+    Tagging comes before dedup, though duplicates are then tagged too: it fuses with extraction, so
+    spaCy in the worker overlaps trafilatura in its child process (ExtractDoFn), instead of running
+    alone after the dedup shuffles."""
     articles, language_dead = articles | "Language" >> DetectLanguage(setting(options, "language_prefix_chars"))
-    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, options)
     articles, tag_dead = articles | "TagArticles" >> TagArticles.from_options(options)
-    return articles, [language_dead, dedup_dead, *stories_dead, tag_dead]
+    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, options)
+    return articles, [language_dead, tag_dead, dedup_dead, *stories_dead]
 
 
 def label_copies_and_stories(articles, options: NewsbeamOptions):

@@ -102,3 +102,70 @@ def test_extraction_over_time_limit_is_rejected_and_the_next_call_works():
         assert extractor(PAGE)["title"] == "Rates rise again"  # a fresh child after the kill
     finally:
         extractor.close()
+
+
+# --------------------------------------------------------------------------- the DoFn, one page ahead
+
+
+def windowed(element, second):
+    from apache_beam.transforms.window import IntervalWindow
+    from apache_beam.utils.windowed_value import WindowedValue
+    return WindowedValue(element, second, [IntervalWindow(second, second + 60)])
+
+
+def test_extract_dofn_holds_pages_ahead_and_emits_each_output_in_its_own_window():
+    """While the child extracts a page, the previous article goes on; a page that fails becomes a
+    dead letter in its own window; a text document (nothing to extract) is not held."""
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    from schemas.dead_letter import DEAD
+    from transforms.extract import ExtractDoFn
+    huge = "<html><body>" + "<div><p>words in a deep page</p>" * 20000 + "</div>" * 20000 + "</body></html>"
+    page1, slow, page2 = raw(source="one.html"), raw(source="slow.html", html=huge), raw(source="two.html")
+    text = raw("text", source="note.txt", text="A headline\n\n" + BODY)
+    fn = ExtractDoFn(timeout=60)
+    fn.AHEAD = 1  # one page ahead, so that the calls below show when each output comes out
+    fn.setup()
+    try:
+        outputs = [("page1", list(fn.process(page1, windowed(page1, 0))))]
+        outputs.append(("slow", list(fn.process(slow, windowed(slow, 100)))))
+        fn._extractor.timeout = 0.05   # the slow page, collected in the next call, runs out of time
+        outputs.append(("page2", list(fn.process(page2, windowed(page2, 200)))))
+        fn._extractor.timeout = 60     # a fresh child extracts page2
+        outputs.append(("text", list(fn.process(text, windowed(text, 300)))))
+        outputs.append(("finish", list(fn.finish_bundle())))
+    finally:
+        fn.teardown()
+
+    seen = {}
+    for call, outs in outputs:
+        for out in outs:
+            tag = getattr(out, "tag", None)
+            value = out.value if tag else out
+            if isinstance(value, WindowedValue):
+                seen[call] = (tag, value.value.get("source") or value.value.get("input_ref"), value.timestamp.micros // 10**6)
+            else:  # plain outputs belong to the element of that call
+                seen[call] = (tag, value.get("source") or value.get("input_ref"), None)
+    assert "page1" not in seen                        # held while the child works on it
+    assert seen["slow"] == (None, "one.html", 0)      # page1 comes out with its own timestamp
+    assert seen["page2"] == (DEAD, "slow.html", 100)   # the slow page: a dead letter in its window
+    assert seen["text"] == (None, "note.txt", None)   # emitted at once, in its own call's window
+    assert seen["finish"] == (None, "two.html", 200)
+
+
+def test_extracted_articles_keep_their_windows_through_a_pipeline():
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+    from apache_beam.transforms.window import FixedWindows, TimestampedValue
+
+    from transforms.extract import ExtractArticles
+    pages = [(raw(source=f"p{i}.html", html=PAGE.replace("Rates rise again", f"Rates rise again {i}")), i * 100)
+             for i in range(5)]
+    with beam.Pipeline("FnApiRunner") as pipeline:
+        articles, dead = (pipeline
+                          | beam.Create(pages)
+                          | beam.Map(lambda p: TimestampedValue(p[0], p[1]))
+                          | beam.WindowInto(FixedWindows(60))
+                          | ExtractArticles(timeout=60))
+        placed = articles | beam.Map(lambda a, w=beam.DoFn.WindowParam: (a["source"], int(w.start)))
+        assert_that(placed, equal_to([(f"p{i}.html", i * 100 - (i * 100) % 60) for i in range(5)]))

@@ -45,6 +45,7 @@ import typing
 import apache_beam as beam
 import numpy as np
 
+from transforms.packed import pack, unpack
 from transforms.stage import StageDoFn, counter
 
 
@@ -257,14 +258,14 @@ def apply_labels(article: dict, label) -> dict:
 
 
 class FingerprintDoFn(StageDoFn):
-    """article → (article_id, article) on the main output and its node on NODE."""
+    """article → (article_id, packed article) on the main output and its node on NODE."""
 
     stage = "dedup"
 
     def process_element(self, article):
         node = fingerprint(article)
         article["content_hash"] = node["keys"][0][2:]
-        yield article["article_id"], article
+        yield article["article_id"], pack(article)  # it waits at JoinLabels for the whole dedup
         yield beam.pvalue.TaggedOutput(NODE, node)
 
 
@@ -366,8 +367,8 @@ class ConnectedComponents(beam.PTransform):
 def _label_row(joined):
     _, group = joined
     labels = list(group["label"])
-    for article in group["article"]:
-        yield apply_labels(article, labels[0] if labels else None)
+    for packed in group["article"]:
+        yield apply_labels(unpack(packed), labels[0] if labels else None)
 
 
 class LabelSyndication(beam.PTransform):

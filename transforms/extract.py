@@ -7,10 +7,13 @@ dead letter (`timeout`) instead of a stalled worker: a thread cannot be stopped,
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import multiprocessing
+import queue
 import re
 import threading
+import time
 
 import apache_beam as beam
 
@@ -47,17 +50,58 @@ def _extraction_worker(connection):
             connection.send(("error", type(error).__name__, str(error)[:500]))
 
 
+class _ExtractionChild:
+    """One extraction process, with a thread that hands it pages and one that collects its answers,
+    so that neither end of the pipe can block the other (a page is far larger than a pipe buffer)."""
+
+    def __init__(self, context):
+        parent, child = context.Pipe()
+        self.process = context.Process(target=_extraction_worker, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.connection = parent
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.answers: queue.SimpleQueue = queue.SimpleQueue()
+        self.last_answer_at = time.monotonic()  # it starts the next page when it answers the last one
+        threading.Thread(target=self._send, daemon=True, name="extract-send").start()
+        threading.Thread(target=self._receive, daemon=True, name="extract-receive").start()
+
+    def _send(self):
+        while (request := self.outbox.get()) is not None:
+            try:
+                self.connection.send(request)
+            except (OSError, ValueError):  # the child was killed
+                return
+
+    def _receive(self):
+        while True:
+            try:
+                answer = self.connection.recv()
+            except (EOFError, OSError, ValueError):
+                self.answers.put(None)
+                return
+            self.answers.put((answer, time.monotonic()))
+
+    def close(self):
+        self.outbox.put(None)
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
 class TimeLimitedExtractor:
-    """trafilatura in a persistent child process; a call over `timeout` seconds kills it (the next
-    call starts a fresh one). `timeout <= 0` extracts in-process, without a limit."""
+    """trafilatura in a persistent child process, fed several pages ahead (`submit`, then `result`
+    in the same order) so that it works while the caller does something else. A page that takes
+    over `timeout` seconds, counted from when the child could start it, kills the child; a fresh
+    one takes the pages still in flight. `timeout <= 0` extracts in-process, without a limit."""
 
     _context = None
     _context_lock = threading.Lock()
 
     def __init__(self, timeout: float):
         self.timeout = timeout
-        self._process = None
-        self._connection = None
+        self._child: _ExtractionChild | None = None
+        self._in_flight: collections.deque = collections.deque()  # (html, url, handed over at)
 
     @classmethod
     def _mp(cls):
@@ -70,38 +114,60 @@ class TimeLimitedExtractor:
                 cls._context = context
             return cls._context
 
-    def _start(self):
-        context = self._mp()
-        parent, child = context.Pipe()
-        self._process = context.Process(target=_extraction_worker, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
-        self._connection = parent
+    def _restart(self):
+        """A fresh child, given again every page still in flight (the old one lost them)."""
+        if self._child is not None:
+            self._child.close()
+        self._child = _ExtractionChild(self._mp())
+        pages, self._in_flight = list(self._in_flight), collections.deque()
+        for html, url, _ in pages:
+            self._hand_over(html, url)
+
+    def _hand_over(self, html: str, url: str | None):
+        self._in_flight.append((html, url, time.monotonic()))
+        self._child.outbox.put((html, url))
 
     def close(self):
-        if self._process is not None:
-            self._connection.close()
-            self._process.kill()
-            self._process.join(5)
-        self._process = self._connection = None
+        if self._child is not None:
+            self._child.close()
+        self._child = None
+        self._in_flight.clear()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def submit(self, html: str, url: str | None = None) -> None:
+        """Queue a page for the child and return at once."""
+        if self._child is None or not self._child.process.is_alive():
+            self._restart()
+        self._hand_over(html, url)
+
+    def result(self) -> dict | None:
+        """The extraction of the oldest page submitted and not yet collected."""
+        _, _, handed_over = self._in_flight.popleft()
+        child = self._child
+        begun = max(handed_over, child.last_answer_at)
+        try:
+            got = child.answers.get(timeout=max(0.001, begun + self.timeout - time.monotonic()))
+        except queue.Empty:
+            self._restart()
+            raise Rejected("timeout", f"extraction took longer than {self.timeout:g} s")
+        if got is None:
+            self._restart()
+            raise Rejected("extractor_crashed", "the extraction process died on this document")
+        answer, child.last_answer_at = got
+        if answer[0] == "error":
+            raise Rejected("extract_error", f"{answer[1]}: {answer[2]}")
+        return answer[1]
 
     def __call__(self, html: str, url: str | None = None) -> dict | None:
         if self.timeout <= 0:
             return trafilatura_extract(html, url)
-        if self._process is None or not self._process.is_alive():
-            self._start()
-        self._connection.send((html, url))
-        if not self._connection.poll(self.timeout):
-            self.close()
-            raise Rejected("timeout", f"extraction took longer than {self.timeout:g} s")
-        try:
-            answer = self._connection.recv()
-        except EOFError:
-            self.close()
-            raise Rejected("extractor_crashed", "the extraction process died on this document")
-        if answer[0] == "error":
-            raise Rejected("extract_error", f"{answer[1]}: {answer[2]}")
-        return answer[1]
+        if self._in_flight:
+            raise RuntimeError("a direct call while pages are in flight; collect them with result() first")
+        self.submit(html, url)
+        return self.result()
 
 
 def html_to_text(fragment: str) -> str:
@@ -182,22 +248,63 @@ def build_article(raw: dict, extract_html=trafilatura_extract) -> dict:
 
 
 class ExtractDoFn(StageDoFn):
+    """RawDocument → article, with the child process up to AHEAD pages ahead: while it extracts,
+    this worker carries earlier articles through the stages fused after this one (language and
+    tagging, whose spaCy batches take seconds), so one worker keeps two cores busy. An article held
+    back is emitted with its own window and timestamp, at the latest in finish_bundle."""
+
     stage = "extract"
+    AHEAD = 64  # two tagging batches: the child works through the next batch while one is parsed
 
     def __init__(self, timeout: float):
         super().__init__()
         self.timeout = timeout
         self._extractor = None
+        self._held: collections.deque = collections.deque()  # WindowedValues of pages in flight
 
     def setup(self):
         self._extractor = TimeLimitedExtractor(self.timeout)
+        self._held = collections.deque()
 
     def teardown(self):
         if self._extractor is not None:
             self._extractor.close()
 
-    def process_element(self, raw):
+    def process_element(self, raw):  # in-process extraction, or a document without HTML
         yield build_article(raw, self._extractor)
+
+    def process(self, raw, element=beam.DoFn.WindowedValueParam):
+        if self.timeout <= 0 or raw.get("html") is None:
+            yield from super().process(raw)
+            return
+        try:
+            self._extractor.submit(raw["html"], (raw.get("meta") or {}).get("url"))
+        except Exception as error:  # noqa: BLE001 - the child could not be started
+            yield self._reject(raw, "error", error=error)
+            return
+        self._held.append(element)
+        while len(self._held) > self.AHEAD:
+            yield from self._finish_oldest()
+
+    def finish_bundle(self):
+        while self._held:
+            yield from self._finish_oldest()
+
+    def _finish_oldest(self):
+        """The oldest held page's output as a WindowedValue: its article or its dead letter."""
+        element = self._held.popleft()
+        try:
+            extracted = self._extractor.result()
+            article = build_article(element.value, lambda html, url: extracted)
+        except Rejected as why:
+            out = self._reject(element.value, why.reason, str(why), excerpt=why.excerpt)
+        except Exception as error:  # noqa: BLE001 - one bad article must never stop the run
+            out = self._reject(element.value, "error", error=error)
+        else:
+            self._out.inc()
+            yield element.with_value(article)
+            return
+        yield beam.pvalue.TaggedOutput(out.tag, element.with_value(out.value))
 
 
 class ExtractArticles(beam.PTransform):

@@ -37,6 +37,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.dedup import ConnectedComponents
+from transforms.packed import pack, unpack
 from transforms.stage import StageDoFn, counter
 
 N_FEATURES = 1 << 18
@@ -209,7 +210,8 @@ def _set_story(joined):
     cluster_id, group = joined
     labels = list(group["label"])
     story = labels[0][1] if labels else cluster_id
-    for article in group["article"]:
+    for packed in group["article"]:
+        article = unpack(packed)
         article["story_id"] = story
         yield article
 
@@ -237,7 +239,7 @@ class ClusterStories(beam.PTransform):
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.window, self.cap))
                  | "DistinctEdges" >> beam.Distinct())
         labels = edges | "Components" >> ConnectedComponents(self.rounds, namespace="stories")
-        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], a)), "label": labels}
+        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))), "label": labels}
                     | "JoinLabels" >> beam.CoGroupByKey()
                     | "SetStory" >> beam.FlatMap(_set_story))
         return labelled, results[DEAD]

@@ -13,6 +13,7 @@ Stances come from transforms/stance.py (`RuleBasedStance`); without that module,
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import apache_beam as beam
@@ -92,6 +93,17 @@ class TagArticlesDoFn(StageDoFn):
         self.stance = stance_model(self.targets)
 
     def process(self, batch):
+        # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
+        # worker lives; a memory zone per batch gives those strings back when the batch is done.
+        with contextlib.ExitStack() as zones:
+            for language in {article.get("language") or "und" for article in batch}:
+                tagger = self.tagger(language)
+                if tagger is not None and tagger.backend == "spacy":
+                    zones.enter_context(tagger.nlp.memory_zone())
+            outputs = list(self._tag_batch(batch))
+        yield from outputs
+
+    def _tag_batch(self, batch):
         try:
             docs = self.parse(batch)
         except Exception:  # noqa: BLE001 - find the article that broke the batch, one at a time

@@ -29,6 +29,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
 from transforms.identity import partition_date, safe_partition_value
+from transforms.packed import pack, unpack
 from transforms.stage import counter
 
 LOG = logging.getLogger(__name__)
@@ -158,7 +159,8 @@ class WritePartitionDoFn(beam.DoFn):
         self._dead = counter("dead.write")
 
     def process(self, keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
-        (date, outlet, shard), rows = keyed
+        (date, outlet, shard), packed = keyed
+        rows = (unpack(blob) for blob in packed)
         bad = []
         stem = window_file_stem(window, pane, self.run_tag, shard) if self.windowed else None
         path, written, skipped = write_parquet(
@@ -187,7 +189,7 @@ class WriteArticles(beam.PTransform):
     def expand(self, articles):
         shards = self.shards
         results = (articles
-                   | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), a))
+                   | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), pack(a)))
                    | "GroupByPartition" >> beam.GroupByKey()
                    | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output, self.windowed, self.run_tag))
                    .with_outputs(DEAD, main="ok"))
