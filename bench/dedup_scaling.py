@@ -7,7 +7,10 @@ bench/floor.py's datasketch MinHash + MinHashLSH loop. Prints seconds, seconds p
 and the growth factor per size step; linear growth keeps seconds per 1,000 flat.
 Exits 0 with a message when this checkout has no transforms/dedup.py.
 
-    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR]
+    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory]
+
+With --memory it prints peak resident memory instead: each size runs in a fresh process, and the
+growth line says what one more article costs (the local runner holds every shuffle in memory).
 """
 from __future__ import annotations
 
@@ -85,11 +88,81 @@ def floor_seconds(rows: list[dict]) -> tuple[float, int]:
     return time.perf_counter() - start, sum(1 for d in docs if d.get("duplicate_of"))
 
 
+def stage_memory(rows: list[dict], workdir: str, with_stories: bool) -> dict:
+    """Peak resident memory of LabelSyndication (+ ClusterStories) on the FnApiRunner, run in a fresh
+    process over pickled rows: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
+    import json
+    import pickle
+    import subprocess
+    folder = os.path.join(workdir, f"memory-rows-{len(rows)}")
+    os.makedirs(folder, exist_ok=True)
+    for i in range(0, len(rows), 500):
+        with open(os.path.join(folder, f"rows-{i:07d}.pickle"), "wb") as f:
+            pickle.dump(rows[i:i + 500], f)
+    command = [sys.executable, os.path.abspath(__file__), "--stage-only", folder] + (["--stories"] if with_stories else [])
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    for name in os.listdir(folder):
+        os.remove(os.path.join(folder, name))
+    os.rmdir(folder)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _high_water_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+
+
+def _stage_only(folder: str, with_stories: bool) -> int:
+    """The child of stage_memory: run the stage over the pickles in `folder`, print the figures."""
+    import glob
+    import json
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from transforms.dedup import LabelSyndication
+    imports_mb = _high_water_mb()
+    start = time.perf_counter()
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        articles = pipeline | beam.Create(sorted(glob.glob(os.path.join(folder, "rows-*.pickle")))) | beam.FlatMap(_load_rows)
+        labelled, _ = articles | "Syndication" >> LabelSyndication(None)
+        if with_stories:
+            from transforms.stories import ClusterStories
+            labelled, _ = labelled | "Stories" >> ClusterStories()
+        _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
+    print(json.dumps({"seconds": round(time.perf_counter() - start, 1), "imports_mb": round(imports_mb),
+                      "peak_mb": round(_high_water_mb())}))
+    return 0
+
+
+def memory_table(pages, sizes, workdir, has_stories) -> None:
+    """Peak memory of the stages by size, and what each further article costs."""
+    results = []
+    for size in sizes:
+        rows = article_rows(pages, size)
+        figures = {"syndication": stage_memory(rows, workdir, False)}
+        if has_stories:
+            figures["+ stories"] = stage_memory(rows, workdir, True)
+        del rows
+        results.append((size, figures))
+        print(f"{size:>7} articles: " + "; ".join(f"{name} peak {f['peak_mb']} MB ({f['peak_mb'] - f['imports_mb']} MB "
+                                                   f"above imports, {f['seconds']} s)" for name, f in figures.items()), flush=True)
+    for (a, fa), (b, fb) in zip(results, results[1:]):
+        print(f"growth {a}→{b}: " + "; ".join(
+            f"{name} {((fb[name]['peak_mb'] - fb[name]['imports_mb']) - (fa[name]['peak_mb'] - fa[name]['imports_mb'])) * 1024 / (b - a):.0f} KB "
+            f"per further article, peak {fb[name]['peak_mb'] / fa[name]['peak_mb']:.2f}×" for name in fa))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
+    parser.add_argument("--memory", action="store_true",
+                        help="peak resident memory of the stages by size (each run in a fresh process) instead of time")
+    parser.add_argument("--stage-only", help=argparse.SUPPRESS)
+    parser.add_argument("--stories", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stage_only:
+        return _stage_only(args.stage_only, args.stories)
     from bench.floor import optional
     if optional("transforms.dedup") is None:
         print("dedup_scaling: this checkout has no dedup stage (transforms/dedup.py); nothing to measure")
@@ -102,6 +175,9 @@ def main(argv=None) -> int:
     pages = real_pages(fundus_dir()) if fundus_dir() else synthetic_pages()
     results = []
     has_stories = optional("transforms.stories") is not None
+    if args.memory:
+        memory_table(pages, sizes, args.workdir, has_stories)
+        return 0
     for size in sizes:
         rows = article_rows(pages, size)
         floor, duplicates = floor_seconds(rows)
