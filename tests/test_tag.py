@@ -123,6 +123,16 @@ def test_a_broken_article_is_a_dead_letter_and_the_batch_goes_on():
     assert len(dead) == 1 and dead[0].value["stage"] == "tag"
 
 
+def test_a_pipeline_that_fails_to_load_makes_dead_letters_not_a_crash(tmp_path):
+    dofn = TagArticlesDoFn({"en": str(tmp_path / "not_a_pipeline")}, [])
+    dofn.setup()
+    article = new_article(article_id="a", source="a.txt", language="en", title="t",
+                          text="Kaja Kallas said that nothing can be ruled out.")
+    outputs = list(dofn.process([article]))
+    assert len(outputs) == 1 and isinstance(outputs[0], beam.pvalue.TaggedOutput)
+    assert outputs[0].value["stage"] == "tag"
+
+
 def test_a_missing_ner_pipeline_stops_the_run_with_one_line(tmp_path):
     result = newsbeam("run", "--input", SEEDS, "--output", tmp_path / "out", "--ner_models", "en=no_such_pipeline",
                       check=False)

@@ -97,7 +97,10 @@ class TagArticlesDoFn(StageDoFn):
         # worker lives; a memory zone per batch gives those strings back when the batch is done.
         with contextlib.ExitStack() as zones:
             for language in {article.get("language") or "und" for article in batch}:
-                tagger = self.tagger(language)
+                try:
+                    tagger = self.tagger(language)
+                except Exception:  # noqa: BLE001 - _tag_batch meets it again and makes dead letters
+                    continue
                 if tagger is not None and tagger.backend == "spacy":
                     zones.enter_context(tagger.nlp.memory_zone())
             outputs = list(self._tag_batch(batch))
