@@ -133,10 +133,6 @@ class TimeLimitedExtractor:
         self._child = None
         self._in_flight.clear()
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
     def submit(self, html: str, url: str | None = None) -> None:
         """Queue a page for the child and return at once."""
         if self._child is None or not self._child.process.is_alive():
