@@ -51,29 +51,38 @@ def _load_rows(path: str):
         yield from pickle.load(f)
 
 
-def pipeline_seconds(rows: list[dict], workdir: str, with_stories: bool) -> float:
-    """LabelSyndication (+ ClusterStories) on the FnApiRunner. The rows come from pickle files, not
-    beam.Create(rows), which would pickle every text into the pipeline graph and time that instead."""
+def write_row_pickles(rows: list[dict], folder: str) -> list[str]:
+    """The rows as pickles of 500, which the stage reads: beam.Create(rows) would pickle every text
+    into the pipeline graph and time that instead."""
     import pickle
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for i in range(0, len(rows), 500):
+        paths.append(os.path.join(folder, f"dedup-rows-{i:07d}.pickle"))
+        with open(paths[-1], "wb") as f:
+            pickle.dump(rows[i:i + 500], f)
+    return paths
+
+
+def run_stages(paths: list[str], with_stories: bool) -> float:
+    """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows; seconds taken."""
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from transforms.dedup import LabelSyndication
-    stories = None
-    if with_stories:
-        from transforms.stories import ClusterStories as stories
-    paths = []
-    for i in range(0, len(rows), 500):
-        paths.append(os.path.join(workdir, f"dedup-rows-{i:07d}.pickle"))
-        with open(paths[-1], "wb") as f:
-            pickle.dump(rows[i:i + 500], f)
     start = time.perf_counter()
     with beam.Pipeline(runner=FnApiRunner()) as pipeline:
         articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
         labelled, _ = articles | "Syndication" >> LabelSyndication(None)
-        if stories is not None:
-            labelled, _ = labelled | "Stories" >> stories()
+        if with_stories:
+            from transforms.stories import ClusterStories
+            labelled, _ = labelled | "Stories" >> ClusterStories()
         _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def pipeline_seconds(rows: list[dict], workdir: str, with_stories: bool) -> float:
+    paths = write_row_pickles(rows, workdir)
+    seconds = run_stages(paths, with_stories)
     for path in paths:
         os.remove(path)
     return seconds
@@ -92,17 +101,13 @@ def stage_memory(rows: list[dict], workdir: str, with_stories: bool) -> dict:
     """Peak resident memory of LabelSyndication (+ ClusterStories) on the FnApiRunner, run in a fresh
     process over pickled rows: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
     import json
-    import pickle
     import subprocess
     folder = os.path.join(workdir, f"memory-rows-{len(rows)}")
-    os.makedirs(folder, exist_ok=True)
-    for i in range(0, len(rows), 500):
-        with open(os.path.join(folder, f"rows-{i:07d}.pickle"), "wb") as f:
-            pickle.dump(rows[i:i + 500], f)
+    paths = write_row_pickles(rows, folder)
     command = [sys.executable, os.path.abspath(__file__), "--stage-only", folder] + (["--stories"] if with_stories else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    for name in os.listdir(folder):
-        os.remove(os.path.join(folder, name))
+    for path in paths:
+        os.remove(path)
     os.rmdir(folder)
     return json.loads(output.strip().splitlines()[-1])
 
@@ -114,23 +119,14 @@ def _high_water_mb() -> float:
 
 
 def _stage_only(folder: str, with_stories: bool) -> int:
-    """The child of stage_memory: run the stage over the pickles in `folder`, print the figures."""
-    import glob
+    """The child of stage_memory: run the stages over the pickles in `folder`, print the figures."""
     import json
-    import apache_beam as beam
-    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-    from transforms.dedup import LabelSyndication
+    import apache_beam  # noqa: F401 - imported before the baseline is read, like the stages' modules
+    import transforms.dedup  # noqa: F401
     imports_mb = _high_water_mb()
-    start = time.perf_counter()
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
-        articles = pipeline | beam.Create(sorted(glob.glob(os.path.join(folder, "rows-*.pickle")))) | beam.FlatMap(_load_rows)
-        labelled, _ = articles | "Syndication" >> LabelSyndication(None)
-        if with_stories:
-            from transforms.stories import ClusterStories
-            labelled, _ = labelled | "Stories" >> ClusterStories()
-        _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
-    print(json.dumps({"seconds": round(time.perf_counter() - start, 1), "imports_mb": round(imports_mb),
-                      "peak_mb": round(_high_water_mb())}))
+    paths = sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".pickle"))
+    seconds = run_stages(paths, with_stories)
+    print(json.dumps({"seconds": round(seconds, 1), "imports_mb": round(imports_mb), "peak_mb": round(_high_water_mb())}))
     return 0
 
 
