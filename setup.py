@@ -13,7 +13,7 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*",
                                     "schemas", "schemas.*"]),
-    package_data={"transforms": ["lexicons/*"]},
+    package_data={"transforms.analysis.lexicons": ["*.txt"]},
     install_requires=[
         # Beam pins pyarrow<26, protobuf<7, pandas<2.4: never upgrade past them.
         "apache-beam[gcp,dataframe]==2.77.0",
@@ -31,10 +31,10 @@ setup(
         "tldextract==5.4.0",
         "duckdb==2.0.0",
         "PyYAML==6.0.3",
-        "urllib3==2.8.0",         # transforms/fetch.py: the one HTTP client (already in the lock)
-        "datasketch==2.0.0",       # MinHash for syndication groups (transforms/dedup.py)
+        "urllib3==2.8.0",         # transforms/ingest/http.py: the one HTTP client (already in the lock)
+        "datasketch==2.0.0",       # MinHash for syndication groups (transforms/dedup/signatures.py)
         "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
-        "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/stories.py)
+        "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/dedup/stories.py)
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

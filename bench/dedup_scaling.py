@@ -5,7 +5,7 @@ records' paragraph text (lxml, not trafilatura: cheap) becomes article rows, and
 (a) as the pipeline does, LabelSyndication (+ ClusterStories) on the FnApiRunner, and (b) as the floor,
 bench/floor.py's datasketch MinHash + MinHashLSH loop. Prints seconds, seconds per 1,000 articles,
 and the growth factor per size step; linear growth keeps seconds per 1,000 flat.
-Exits 0 with a message when this checkout has no transforms/dedup.py.
+Exits 0 with a message when this checkout has no transforms/dedup/syndication.py.
 
     python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory]
 
@@ -33,7 +33,7 @@ def article_rows(pages: list[dict], size: int) -> list[dict]:
     """The first `size` corpus records (the generator's, in order: every copy follows its original)."""
     from bench.corpus import records
     from schemas.article import new_article
-    from transforms.extract import content_hash
+    from transforms.text.identity import content_hash
     rows = []
     for record in records(size, pages):
         text = "\n\n".join(" ".join(TAG_RE.sub(" ", p).split()) for p in PARAGRAPH_RE.findall(record["html"]))
@@ -68,13 +68,14 @@ def run_stages(paths: list[str], with_stories: bool) -> float:
     """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows; seconds taken."""
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-    from transforms.dedup import LabelSyndication
+
+    from transforms.dedup.syndication import LabelSyndication
     start = time.perf_counter()
     with beam.Pipeline(runner=FnApiRunner()) as pipeline:
         articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
         labelled, _ = articles | "Syndication" >> LabelSyndication(None)
         if with_stories:
-            from transforms.stories import ClusterStories
+            from transforms.dedup.stories import ClusterStories
             labelled, _ = labelled | "Stories" >> ClusterStories()
         _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
     return time.perf_counter() - start
@@ -89,7 +90,7 @@ def pipeline_seconds(rows: list[dict], workdir: str, with_stories: bool) -> floa
 
 
 def floor_seconds(rows: list[dict]) -> tuple[float, int]:
-    import transforms.dedup as dedup
+    import transforms.dedup.signatures as dedup
     from bench.floor import stage_dedup
     docs = [{"id": r["article_id"], "text": r["text"]} for r in rows]
     start = time.perf_counter()
@@ -121,8 +122,10 @@ def _high_water_mb() -> float:
 def _stage_only(folder: str, with_stories: bool) -> int:
     """The child of stage_memory: run the stages over the pickles in `folder`, print the figures."""
     import json
+
     import apache_beam  # noqa: F401 - imported before the baseline is read, like the stages' modules
-    import transforms.dedup  # noqa: F401
+
+    import transforms.dedup.syndication  # noqa: F401
     imports_mb = _high_water_mb()
     paths = sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".pickle"))
     seconds = run_stages(paths, with_stories)
@@ -160,8 +163,8 @@ def main(argv=None) -> int:
     if args.stage_only:
         return _stage_only(args.stage_only, args.stories)
     from bench.floor import optional
-    if optional("transforms.dedup") is None:
-        print("dedup_scaling: this checkout has no dedup stage (transforms/dedup.py); nothing to measure")
+    if optional("transforms.dedup.syndication") is None:
+        print("dedup_scaling: this checkout has no dedup stage (transforms/dedup/syndication.py); nothing to measure")
         return 0
     import logging
     logging.basicConfig(level=logging.ERROR)
@@ -170,7 +173,7 @@ def main(argv=None) -> int:
     os.makedirs(args.workdir, exist_ok=True)
     pages = real_pages(fundus_dir()) if fundus_dir() else synthetic_pages()
     results = []
-    has_stories = optional("transforms.stories") is not None
+    has_stories = optional("transforms.dedup.stories") is not None
     if args.memory:
         memory_table(pages, sizes, args.workdir, has_stories)
         return 0

@@ -1,7 +1,7 @@
 """The floor: the library calls the pipeline makes, in a plain Python loop, stage by stage.
 
 What newsbeam cannot beat on one core: the same trafilatura call (same arguments as
-transforms/extract.py, in-process, no time limit), langdetect on the same text prefix, and, when the
+transforms/text/extractor.py, in-process, no time limit), langdetect on the same text prefix, and, when the
 pipeline has those stages (detected by importing their modules), datasketch MinHash + LSH with the
 dedup stage's parameters, scikit-learn's HashingVectorizer of the stories stage, spaCy `nlp.pipe` /
 natasha with the entities stage's models, VADER on the parsed sentences for tone; then pyarrow writing the same schema with the same writer
@@ -60,7 +60,8 @@ def optional(module: str):
 def stage_extract(records):
     """trafilatura.bare_extraction with the pipeline's arguments, on every page."""
     import trafilatura
-    from transforms.extract import DATE_PARAMS
+
+    from transforms.text.extractor import DATE_PARAMS
     out = []
     for record in records:
         document = trafilatura.bare_extraction(record["html"], url=record.get("url"), with_metadata=True,
@@ -164,8 +165,9 @@ def stage_write(docs, out: str):
     """The article rows, one Parquet file per date/outlet folder, with the writer's settings."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS, new_article
-    from transforms.identity import parse_time
+    from transforms.text.identity import parse_time
     partitions: dict[tuple, list] = {}
     for doc in docs:
         published = parse_time(doc["published"])
@@ -198,15 +200,15 @@ def run_floor(corpus: str, out: str, limit: int | None = None) -> dict:
     start_all = time.perf_counter()
     docs = timed("read+extract", stage_extract, corpus_records(corpus, limit))
     timed("language", stage_language, docs, int(DEFAULTS["language_prefix_chars"]))
-    dedup = optional("transforms.dedup")
+    dedup = optional("transforms.dedup.signatures")
     if dedup is not None:
         notes["dedup_candidates"] = timed("dedup", stage_dedup, docs, dedup)
-    stories = optional("transforms.stories")
+    stories = optional("transforms.dedup.stories")
     if stories is not None:
         timed("stories", stage_stories, docs, stories)
-    entities = optional("transforms.entities")
-    tone = optional("transforms.tone")
-    tag = optional("transforms.tag")
+    entities = optional("transforms.analysis.entities")
+    tone = optional("transforms.analysis.tone")
+    tag = optional("transforms.analysis.tag")
     if entities is not None:
         notes["entities_by_language"], sentences = timed(
             "entities", stage_entities, docs, entities, tone, getattr(tag, "MAX_TAG_CHARS", None))

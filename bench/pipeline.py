@@ -185,12 +185,13 @@ def _dead(summary: dict):
 def pipeline_stages() -> list[str]:
     """The top-level stages `newsbeam run` builds in this checkout (read from the graph, not assumed)."""
     import apache_beam as beam
+
     from pipelines.batch import build_batch
-    from pipelines.options import NewsbeamOptions
-    from transforms.read import InputFile
+    from pipelines.options import NewsbeamOptions, Settings
+    from transforms.ingest.inputs import InputFile
     options = NewsbeamOptions(["--input", "x", "--output", "/tmp/newsbeam-bench-graph"])
     pipeline = beam.Pipeline(options=options)
-    build_batch(pipeline, options, [InputFile("/nonexistent.jsonl", "x.jsonl")])
+    build_batch(pipeline, Settings.resolve(options), [InputFile("/nonexistent.jsonl", "x.jsonl")])
     labels = []
     for transform in pipeline._root_transform().parts:
         labels.append(transform.full_label)

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transforms.stance import RuleBasedStance, Target  # noqa: E402
+from transforms.analysis.stance import RuleBasedStance, Target  # noqa: E402
 
 NATO = Target("nato-troops-ukraine", "NATO countries should send troops to Ukraine",
               ["troops", "soldiers", "ground forces"])

@@ -101,7 +101,8 @@ class UnionFind:
 def drop_near_copies(texts: dict[str, str]) -> dict[str, str]:
     """Keep one of every group of base texts that are already copies of each other (FNC holds some)."""
     from datasketch import MinHash, MinHashLSH
-    from transforms.dedup import shingle_set, similarity
+
+    from transforms.dedup.signatures import shingle_set, similarity
     lsh = MinHashLSH(threshold=0.2, num_perm=64)
     sets = {}
     for key, text in texts.items():
@@ -122,7 +123,7 @@ def drop_near_copies(texts: dict[str, str]) -> dict[str, str]:
 def drop_overlapping_in_story(texts: dict[str, str], story_of) -> dict[str, str]:
     """Within one story, keep one of two bases that share a quarter of the shorter text (FNC bodies
     that reprint a wire story in part): they are neither clean copies nor clean negatives."""
-    from transforms.dedup import shingle_set, similarity
+    from transforms.dedup.signatures import shingle_set, similarity
     by_story: dict = {}
     for key in sorted(texts):
         by_story.setdefault(story_of(key), []).append(key)
@@ -250,15 +251,15 @@ def build_set(data: Path, target: int, seed: int):
 
 
 def run_newsbeam(articles):
+    import tempfile
+
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    from transforms.dedup import LabelSyndication
-    from transforms.extract import content_hash
-    from transforms.stories import ClusterStories
     from schemas.article import new_article
-
-    import tempfile
+    from transforms.dedup.stories import ClusterStories
+    from transforms.dedup.syndication import LabelSyndication
+    from transforms.text.identity import content_hash
     rows = [new_article(**a, content_hash=content_hash(a["text"])) for a in articles]
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(runner=FnApiRunner()) as p:

@@ -110,7 +110,7 @@ def run_bare(cases) -> tuple[dict[str, dict], float]:
 
 
 def utc(value):
-    from transforms.identity import parse_time
+    from transforms.text.identity import parse_time
     return parse_time(value)
 
 

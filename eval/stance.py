@@ -8,7 +8,7 @@ unrelated. Prints per-class precision/recall/F1, macro-F1 over the four classes 
 best possible.
 
 FNC-1 has no licence: it is read for evaluation only, nothing is trained on it and nothing from it is
-shipped. The hand-set knobs of transforms/stance.py were looked at on the `dev` slice only — bodies
+shipped. The hand-set knobs of transforms/analysis/stance/ were looked at on the `dev` slice only — bodies
 whose Body ID is divisible by 10 (about a tenth of the pairs); `rest` is everything else and is the
 figure to quote. Exits 0 with a message when the data is absent.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transforms.stance import RuleBasedStance, Target  # noqa: E402
+from transforms.analysis.stance import RuleBasedStance, Target  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "stance_fnc1_train"
 if not DEFAULT_DATA.exists():

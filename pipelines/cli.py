@@ -45,7 +45,6 @@ def parse_common_flags(flags: list[str], command: str, required: str):
     """The checks `run` and `stream` share: known options only, `required` and --output given,
     config, NER models and targets readable. Returns the parsed namespace or raises UsageError."""
     from pipelines.options import ConfigError, load_config, unknown_beam_flags
-    from transforms.tag import check_tagging
 
     known, rest = _run_parser().parse_known_args(flags)
     unknown = unknown_beam_flags(rest)
@@ -58,22 +57,36 @@ def parse_common_flags(flags: list[str], command: str, required: str):
         if known.config:
             load_config(known.config)
         check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here
-    except ConfigError as error:
+    except (ConfigError, ValueError) as error:
         raise UsageError(str(error)) from None
     return known
 
 
+def check_tagging(known) -> None:
+    """ValueError for a --ner_models pipeline that is not installed or a --targets file the stance
+    model cannot read."""
+    from pipelines.options import setting
+    from transforms.analysis.entities import ner_models
+    from transforms.analysis.stance import load_targets
+    from transforms.analysis.tag import check_models
+    check_models(ner_models(setting(known, "ner_models")))
+    targets = setting(known, "targets")
+    if targets:
+        load_targets(targets)
+
+
 def parse_run_flags(flags: list[str]):
-    """(NewsbeamOptions, resolved input files) or UsageError."""
-    from pipelines.options import NewsbeamOptions
-    from transforms.read import InputError, resolve_inputs
+    """(NewsbeamOptions, Settings, resolved input files) or UsageError."""
+    from pipelines.options import NewsbeamOptions, Settings
+    from transforms.ingest.inputs import InputError, resolve_inputs
 
     known = parse_common_flags(flags, "run", "input")
     try:
         files = resolve_inputs(known.input, known.manifest)
     except InputError as error:
         raise UsageError(str(error)) from None
-    return NewsbeamOptions(flags), files
+    options = NewsbeamOptions(flags)
+    return options, Settings.resolve(options), files
 
 
 def make_pipeline(options):
@@ -93,20 +106,20 @@ def run_command(flags: list[str]) -> int:
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
 
-    options, files = parse_run_flags(flags)
+    options, settings, files = parse_run_flags(flags)
     from pipelines.deploy import local_path_problem
-    problem = local_path_problem(options, {"input": options.input, "output": [options.output]})
+    problem = local_path_problem(options, {"input": list(settings.input), "output": [settings.output]})
     if problem:
         raise UsageError(problem)
-    run_id = options.run_id or new_run_id()
+    run_id = settings.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
-    build_batch(pipeline, options, files)
+    build_batch(pipeline, settings, files)
     return run_and_summarise(
         pipeline, options,
         lambda result: build_summary(counters(result), run_id=run_id, started=started,
-                                     finished=dt.datetime.now(dt.timezone.utc), output=options.output),
-        format_summary, progress=ProgressDisplay(options.progress, options.progress_interval))
+                                     finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
+        format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval))
 
 
 def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> int:
@@ -114,6 +127,7 @@ def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> 
     A job only built or launched for a remote runner (Dataflow --dry_run=True, a Flex Template
     launch) is described instead: there is nothing here to wait for or count."""
     import contextlib
+
     from pipelines.deploy import describe_job_not_run, job_not_run_here
     from pipelines.summary import save_summary
 
@@ -124,7 +138,7 @@ def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> 
             return 0
         result.wait_until_finish()
     summary = summarise(result)
-    summary["summary_path"] = save_summary(summary, options.output)
+    summary["summary_path"] = save_summary(summary, summary["output"])
     print(describe(summary))
     print(f"  summary: {summary['summary_path']}")
     return 0
@@ -141,9 +155,9 @@ def show_command(flags: list[str]) -> int:
 
 
 def parse_stream_flags(flags: list[str]):
-    """(NewsbeamOptions, feeds) or UsageError."""
-    from pipelines.options import NewsbeamOptions
-    from transforms.feedlist import FeedsError, load_feeds
+    """(NewsbeamOptions, Settings, feeds) or UsageError."""
+    from pipelines.options import NewsbeamOptions, Settings
+    from transforms.ingest.feedlist import FeedsError, load_feeds
 
     known = parse_common_flags(flags, "stream", "feeds")
     for name in ("poll_interval", "duration", "per_host_rate", "fetch_timeout"):
@@ -153,29 +167,31 @@ def parse_stream_flags(flags: list[str]):
         feeds = load_feeds(known.feeds)
     except FeedsError as error:
         raise UsageError(str(error)) from None
-    return NewsbeamOptions(flags), feeds
+    options = NewsbeamOptions(flags)
+    return options, Settings.resolve(options), feeds
 
 
 def stream_command(flags: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
-    from pipelines.streaming import build_stream, format_stream_summary, stream_counters, stream_summary
-    from pipelines.summary import new_run_id
 
-    options, feeds = parse_stream_flags(flags)
-    run_id = options.run_id or new_run_id()
+    from pipelines.streaming import build_stream
+    from pipelines.summary import format_stream_summary, new_run_id, stream_counters, stream_summary
+
+    options, settings, feeds = parse_stream_flags(flags)
+    run_id = settings.run_id or new_run_id()
     standard = options.view_as(StandardOptions)
-    if standard.runner and not options.duration:
+    if settings.remote_runner and not settings.duration:
         standard.streaming = True  # Dataflow, Flink: the same graph, unbounded
-    elif not options.duration:
+    elif not settings.duration:
         print("newsbeam stream: no --duration: polling until interrupted; the local runner writes "
               "nothing before the source ends", file=sys.stderr)
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
-    build_stream(pipeline, options, feeds, run_tag=run_id, start=started.timestamp())
+    build_stream(pipeline, settings, feeds, run_tag=run_id, start=started.timestamp())
     return run_and_summarise(
         pipeline, options,
         lambda result: stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
-                                      finished=dt.datetime.now(dt.timezone.utc), output=options.output),
+                                      finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
         format_stream_summary)
 
 

@@ -10,7 +10,6 @@ import json
 
 from apache_beam.options.pipeline_options import GoogleCloudOptions, StandardOptions, TestOptions
 
-
 REMOTE_WORKER_RUNNERS = ("DataflowRunner",)  # runners whose workers never share this machine's disk
 
 

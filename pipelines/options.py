@@ -1,4 +1,6 @@
-"""NewsbeamOptions: every flag of the contract, and the tuning knobs, in one place.
+"""Every flag of newsbeam in one table, the Beam options class that carries them, and `Settings`: the
+flags resolved once (command line, else `--config FILE`, else the default) into typed values that the
+graph builders hand to the stages. Stages never read options themselves.
 
 They are Beam pipeline options, so they travel with the job to remote workers and into templates.
 `--config FILE` (YAML or JSON) supplies defaults for any of them; the command line wins.
@@ -6,97 +8,98 @@ They are Beam pipeline options, so they travel with the job to remote workers an
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field, make_dataclass
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-DEFAULTS = {
-    "extract_timeout": 30.0,
-    "ner_models": None,          # transforms/entities.py DEFAULT_NER_MODELS
-    "tag_batch_size": 32,
-    "max_document_mb": 10,
-    "language_prefix_chars": 2000,
-    "files_per_partition": 1,
+RUN, STREAM = "newsbeam", "newsbeam stream"   # argument groups: every command's flags, live feeds' flags
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str                 # the option's dest; the command line spells it with hyphens
+    help: str
+    type: type = str
+    default: object = None    # None: no default (or one that depends on other flags)
+    group: str = RUN
+    nargs: str | None = None
+    choices: tuple | None = None
+    metavar: str | None = None
+
+    @property
+    def spellings(self) -> list[str]:
+        hyphens = "--" + self.name.replace("_", "-")
+        return [hyphens] if hyphens == "--" + self.name else ["--" + self.name, hyphens]
+
+    def help_text(self) -> str:
+        if self.default is None or self.choices:
+            return self.help
+        default = f"{self.default:g}" if isinstance(self.default, float) else self.default
+        return f"{self.help} (default {default})"
+
+
+FLAGS = (
+    Flag("input", "files, folders (walked recursively) and globs to ingest, local or gs://, s3://",
+         nargs="+", metavar="PATH"),
+    Flag("output", "output folder (local, gs://, s3://)", metavar="DIR"),
+    Flag("manifest", "JSON Lines of per-input metadata, keyed by path", metavar="FILE"),
+    Flag("targets", "YAML or JSON claims to tag stances toward", metavar="FILE"),
+    Flag("config", "YAML or JSON defaults for any option here", metavar="FILE"),
+    Flag("ner_models", "NER pipeline per language, e.g. en=en_core_web_trf,fr=/models/fr,ru=natasha "
+         "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha"),
+    Flag("tag_batch_size", "articles per nlp.pipe batch", int, 32),
+    Flag("extract_timeout", "seconds one page may take to extract before it is a dead letter "
+         "(0: no limit, in-process)", float, 30.0),
+    Flag("max_document_mb", "largest single document read, in MiB", float, 10),
+    Flag("language_prefix_chars", "characters of text given to language detection", int, 2000),
+    Flag("files_per_partition", "Parquet files per date/outlet folder", int, 1),
+    Flag("dedup_window_days", "days a copy is matched against earlier articles, within and across runs",
+         float, 7),
+    Flag("story_threshold", "TF-IDF cosine for one story", float, 0.2),
+    Flag("story_window_days", "days apart two reports of one story may be", int, 3),
+    Flag("run_id", "name of this run's summary file"),
+    Flag("progress", "live progress on stderr: one updating line on a terminal, log lines otherwise "
+         "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
+    Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
+         float),
     # newsbeam stream (live feeds)
-    "poll_interval": 300.0,
-    "per_host_rate": 1.0,
-    "fetch_timeout": 10.0,
-    "fetch_retries": 2,
-    "contact_url": "https://github.com/newsbeam/newsbeam",
-    "window_seconds": 300.0,
-    "allowed_lateness": 3600.0,
-    "verify_every": 10,
-    "seen_days": 30.0,
-    "max_backoff": 21600.0,
-    "dedup_window_days": 7,
-    "story_threshold": 0.2,
-    "story_window_days": 3,
-}
+    Flag("feeds", "feeds file: URL list, YAML or OPML", group=STREAM, metavar="FILE"),
+    Flag("poll_interval", "seconds between polls of a feed", float, 300.0, STREAM),
+    Flag("duration", "stop polling after this many seconds, then drain and flush (default: run on)",
+         float, group=STREAM),
+    Flag("allow_hosts", "comma-separated hosts fetched even though they resolve to non-public addresses",
+         group=STREAM),
+    Flag("per_host_rate", "requests per second to one host", float, 1.0, STREAM),
+    Flag("fetch_timeout", "seconds one fetch may take", float, 10.0, STREAM),
+    Flag("fetch_retries", "retries after a timeout, 429 or 5xx", int, 2, STREAM),
+    Flag("contact_url", "contact URL in the User-Agent of every request", str,
+         "https://github.com/newsbeam/newsbeam", STREAM),
+    Flag("window_seconds", "fixed window of the Parquet writes, in seconds", float, 300.0, STREAM),
+    Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM),
+    Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM),
+    Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM),
+    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM),
+)
+DEFAULTS = {flag.name: flag.default for flag in FLAGS if flag.default is not None}
+
+
+def add_flags(parser, flags=FLAGS, spellings=lambda flag: flag.spellings) -> None:
+    """Register `flags` on an argparse parser, in their groups."""
+    groups: dict[str, object] = {}
+    for flag in flags:
+        group = groups.get(flag.group) or groups.setdefault(flag.group, parser.add_argument_group(flag.group))
+        extra = {"nargs": flag.nargs} if flag.nargs else {}
+        if flag.choices:
+            extra.update(choices=flag.choices, default=flag.default)
+        else:
+            extra.update(type=flag.type, default=None)
+        group.add_argument(*spellings(flag), dest=flag.name, help=flag.help_text(), metavar=flag.metavar, **extra)
 
 
 class NewsbeamOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
-        group = parser.add_argument_group("newsbeam")
-        group.add_argument("--input", nargs="+", default=None,
-                           help="files, folders (walked recursively) and globs to ingest")
-        group.add_argument("--output", default=None, help="output folder (local, gs://, s3://)")
-        group.add_argument("--manifest", default=None, help="JSON Lines of per-input metadata, keyed by path")
-        group.add_argument("--targets", default=None, help="YAML or JSON claims to tag stances toward")
-        group.add_argument("--config", default=None, help="YAML or JSON defaults for any option here")
-        group.add_argument("--ner_models", "--ner-models", default=None,
-                           help="NER pipeline per language, e.g. en=en_core_web_trf,fr=/models/fr,ru=natasha "
-                                "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha")
-        group.add_argument("--tag_batch_size", "--tag-batch-size", type=int, default=None,
-                           help=f"articles per nlp.pipe batch (default {DEFAULTS['tag_batch_size']})")
-        group.add_argument("--extract_timeout", "--extract-timeout", type=float, default=None,
-                           help="seconds one page may take to extract before it is a dead letter "
-                                f"(default {DEFAULTS['extract_timeout']:g}; 0: no limit, in-process)")
-        group.add_argument("--max_document_mb", "--max-document-mb", type=float, default=None,
-                           help=f"largest single document read (default {DEFAULTS['max_document_mb']} MiB)")
-        group.add_argument("--language_prefix_chars", "--language-prefix-chars", type=int, default=None,
-                           help=f"characters of text given to language detection "
-                                f"(default {DEFAULTS['language_prefix_chars']})")
-        group.add_argument("--files_per_partition", "--files-per-partition", type=int, default=None,
-                           help="Parquet files per date/outlet folder (default 1)")
-        group.add_argument("--dedup_window_days", "--dedup-window-days", type=float, default=None,
-                           help="days a copy is matched against earlier articles, within and across runs "
-                                f"(default {DEFAULTS['dedup_window_days']})")
-        group.add_argument("--story_threshold", "--story-threshold", type=float, default=None,
-                           help=f"TF-IDF cosine for one story (default {DEFAULTS['story_threshold']})")
-        group.add_argument("--story_window_days", "--story-window-days", type=int, default=None,
-                           help=f"days apart two reports of one story may be (default {DEFAULTS['story_window_days']})")
-        group.add_argument("--run_id", "--run-id", default=None, help="name of this run's summary file")
-        group.add_argument("--progress", choices=["auto", "line", "log", "off"], default="auto",
-                           help="live progress on stderr: one updating line on a terminal, log lines "
-                                "otherwise (auto), or off")
-        group.add_argument("--progress_interval", "--progress-interval", type=float, default=None,
-                           help="seconds between progress updates (default 0.5 on a terminal, 2 otherwise)")
-        live = parser.add_argument_group("newsbeam stream")
-        live.add_argument("--feeds", default=None, help="feeds file: URL list, YAML or OPML")
-        live.add_argument("--poll_interval", "--poll-interval", type=float, default=None,
-                          help=f"seconds between polls of a feed (default {DEFAULTS['poll_interval']:g})")
-        live.add_argument("--duration", type=float, default=None,
-                          help="stop polling after this many seconds, then drain and flush (default: run on)")
-        live.add_argument("--allow_hosts", "--allow-hosts", default=None,
-                          help="comma-separated hosts fetched even though they resolve to non-public addresses")
-        live.add_argument("--per_host_rate", "--per-host-rate", type=float, default=None,
-                          help=f"requests per second to one host (default {DEFAULTS['per_host_rate']:g})")
-        live.add_argument("--fetch_timeout", "--fetch-timeout", type=float, default=None,
-                          help=f"seconds one fetch may take (default {DEFAULTS['fetch_timeout']:g})")
-        live.add_argument("--fetch_retries", "--fetch-retries", type=int, default=None,
-                          help=f"retries after a timeout, 429 or 5xx (default {DEFAULTS['fetch_retries']})")
-        live.add_argument("--contact_url", "--contact-url", default=None,
-                          help="contact URL in the User-Agent of every request")
-        live.add_argument("--window_seconds", "--window-seconds", type=float, default=None,
-                          help=f"fixed window of the Parquet writes (default {DEFAULTS['window_seconds']:g} s)")
-        live.add_argument("--allowed_lateness", "--allowed-lateness", type=float, default=None,
-                          help=f"seconds a window accepts late entries (default {DEFAULTS['allowed_lateness']:g})")
-        live.add_argument("--verify_every", "--verify-every", type=int, default=None,
-                          help=f"full fetch every N polls to check a feed's 304s (default {DEFAULTS['verify_every']})")
-        live.add_argument("--seen_days", "--seen-days", type=float, default=None,
-                          help=f"days an entry id is remembered (default {DEFAULTS['seen_days']:g})")
-        live.add_argument("--max_backoff", "--max-backoff", type=float, default=None,
-                          help=f"longest wait before retrying a failing feed (default {DEFAULTS['max_backoff']:g} s)")
+        add_flags(parser)
 
 
 def setting(options: NewsbeamOptions, name: str):
@@ -105,6 +108,40 @@ def setting(options: NewsbeamOptions, name: str):
     if value is None:
         value = load_config(options.config).get(name) if getattr(options, "config", None) else None
     return DEFAULTS.get(name) if value is None else value
+
+
+class _Resolved:
+    """What Settings has beyond one field per flag."""
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(float(self.max_document_mb) * (1 << 20))
+
+    @classmethod
+    def resolve(cls, options: PipelineOptions) -> "Settings":
+        """Each flag from the command line, else the --config file, else its default, typed."""
+        from apache_beam.options.pipeline_options import StandardOptions
+        options = options.view_as(NewsbeamOptions)
+        values = {}
+        for flag in FLAGS:
+            value = setting(options, flag.name)
+            values[flag.name] = flag.type(value) if value is not None and flag.type in (int, float) else value
+        allow = values["allow_hosts"] or ""
+        hosts = allow.split(",") if isinstance(allow, str) else allow
+        return cls(**{**values, "input": tuple(values["input"] or ()),
+                      "allow_hosts": tuple(h.strip() for h in hosts if h and h.strip()),
+                      "remote_runner": bool(options.view_as(StandardOptions).runner)})
+
+
+def _field_type(flag: Flag):
+    return tuple if flag.nargs else flag.type
+
+
+# One typed field per flag (a flag with several values is a tuple), plus whether a --runner was given.
+Settings = make_dataclass(
+    "Settings", [(flag.name, _field_type(flag) | None, field(default=flag.default)) for flag in FLAGS]
+    + [("remote_runner", bool, field(default=False))], bases=(_Resolved,), frozen=True)
+Settings.__doc__ = "The flags resolved once into the typed values the stages receive (`Settings.resolve`)."
 
 
 _CONFIG_CACHE: dict[str, dict] = {}

@@ -3,99 +3,26 @@
 Beam's local FnApiRunner blocks in `pipeline.run()` and reports counters only when the run ends
 (its progress requests are answered by the SDK worker but never handed to the caller), and with
 `--direct_running_mode=multi_processing` the stages run in other processes. So the stages tell us
-themselves, over a small cross-process channel:
+themselves: their counters (transforms/runtime.py) send running totals to the address this display
+puts in the environment. `ProgressDisplay` sums the latest totals of every process and prints them:
+one line rewritten in place when stderr is a terminal, a plain log line every few seconds when it is not.
 
-- The command opens a UDP socket on 127.0.0.1 and puts its address in the environment
-  (`NEWSBEAM_PROGRESS`), which the in-process worker sees and subprocess SDK workers inherit.
-- `transforms.stage.counter` calls `note(name, n)` on every increment of a counter the display
-  needs. Each process keeps its running totals and a daemon thread sends them (at most four times
-  a second, only when they changed) as one JSON datagram tagged with the process's id. Datagrams
-  carry totals, not increments, so one that is lost costs nothing: the next one replaces it.
-- `ProgressDisplay` sums the latest totals of every process and prints them: one line rewritten in
-  place when stderr is a terminal, a plain log line every few seconds when it is not.
-
-Without the variable (remote runners, tests that build pipelines directly) `note` does nothing.
 The end-of-run summary still comes from Beam's own counters; this is only the live view.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import socket
 import sys
 import threading
 import time
 
-ENV = "NEWSBEAM_PROGRESS"
-SEND_EVERY = 0.25          # seconds between datagrams from one process (when something changed)
+from transforms.runtime import ENV
+
 LINE_EVERY = 0.5           # seconds between redraws of the terminal line
 LOG_EVERY = 2.0            # seconds between log lines when stderr is not a terminal
-# The counters the display needs (see pipelines/summary.py for what they mean).
-TRACKED = {"read.out", "read.files", "articles_written", "write.already_present"}
-
-
-def tracked(name: str) -> bool:
-    return name in TRACKED or (name.startswith("dead.") and name.count(".") == 1)
-
-
-# --------------------------------------------------------------------------- the stages' side
-
-
-class _Sender:
-    """This process's running totals, sent to the display by a daemon thread."""
-
-    def __init__(self, address: str):
-        host, port = address.rsplit(":", 1)
-        self.address = (host, int(port))
-        self.sender_id = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.totals: dict[str, int] = {}
-        self.version = 0
-        self.lock = threading.Lock()
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        threading.Thread(target=self._loop, name="newsbeam-progress", daemon=True).start()
-
-    def note(self, name: str, n: int) -> None:
-        with self.lock:
-            self.totals[name] = self.totals.get(name, 0) + n
-            self.version += 1
-
-    def _loop(self) -> None:
-        sent = 0
-        while True:
-            time.sleep(SEND_EVERY)
-            with self.lock:
-                if self.version == sent:
-                    continue
-                sent = self.version
-                payload = json.dumps({"id": self.sender_id, "totals": self.totals}).encode()
-            try:
-                self.socket.sendto(payload, self.address)
-            except OSError:  # the display went away: progress is best effort, never an error
-                pass
-
-
-_SENDER: _Sender | None = None
-_SENDER_KEY: tuple | None = None
-_SENDER_LOCK = threading.Lock()
-
-
-def note(name: str, n: int = 1) -> None:
-    """Count `n` more of counter `name` towards the live display, if one is listening."""
-    address = os.environ.get(ENV)
-    if not address or not tracked(name):
-        return
-    global _SENDER, _SENDER_KEY
-    key = (os.getpid(), address)
-    if _SENDER_KEY != key:
-        with _SENDER_LOCK:
-            if _SENDER_KEY != key:
-                _SENDER, _SENDER_KEY = _Sender(address), key
-    _SENDER.note(name, n)
-
-
-# --------------------------------------------------------------------------- the command's side
 
 
 def snapshot(per_sender: dict[str, dict[str, int]]) -> dict[str, int]:

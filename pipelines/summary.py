@@ -1,7 +1,8 @@
 """The run summary: built from the stages' Beam counters, printed and saved as `_runs/<run id>.json`.
 
 The counts must balance: every input read (a file, a feed entry, a JSON Lines record) ends as an
-article written, an article already present from an earlier run, or a dead letter.
+article written, an article already present from an earlier run, or a dead letter. A stream's summary
+balances over feed entries and adds what happened to the feeds.
 """
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ import datetime as dt
 import json
 import secrets
 
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 
-from transforms.stage import NAMESPACE
+from transforms.ingest.feedlist import Feed
+from transforms.ingest.poll import STATE_DIR
+from transforms.runtime import NAMESPACE
+from transforms.storage import join, matching, read_json, write_atomically
+
+# Entry-level stages: an entry that reached them is written or dead there. `poll` failures concern a
+# feed, not an entry, and are reported apart.
+ENTRY_STAGES_EXCLUDED = ("poll",)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -67,10 +74,8 @@ def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, 
 
 
 def save_summary(summary: dict, output: str) -> str:
-    path = FileSystems.join(output, "_runs", f"{summary['run_id']}.json")
-    with FileSystems.create(path) as f:
-        f.write(json.dumps(summary, indent=2).encode("utf-8"))
-    return path
+    return write_atomically(join(output, "_runs", f"{summary['run_id']}.json"),
+                            json.dumps(summary, indent=2).encode("utf-8"))
 
 
 def format_summary(summary: dict) -> str:
@@ -83,8 +88,85 @@ def format_summary(summary: dict) -> str:
            if summary.get("counters_available") is False
            else "" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
     ]
-    if summary["dead_letters_by_stage"]:
-        by_stage = ", ".join(f"{stage} {n}" for stage, n in summary["dead_letters_by_stage"].items())
-        by_reason = ", ".join(f"{reason} {n}" for reason, n in summary["dead_letters_by_reason"].items())
-        lines.append(f"  dead letters by stage: {by_stage}  (reasons: {by_reason})")
+    return "\n".join(lines + _dead_letter_lines(summary))
+
+
+def _dead_letter_lines(summary: dict) -> list[str]:
+    if not summary["dead_letters_by_stage"]:
+        return []
+    by_stage = ", ".join(f"{stage} {n}" for stage, n in summary["dead_letters_by_stage"].items())
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in summary["dead_letters_by_reason"].items())
+    return [f"  dead letters by stage: {by_stage}  (reasons: {by_reason})"]
+
+
+# --------------------------------------------------------------------------- newsbeam stream
+
+
+def feed_states(output: str) -> list[dict]:
+    """Every feed's saved polling record (validators, trust, failures) under OUTPUT/_state/feeds/."""
+    return [read_json(path) for path in matching(join(output, STATE_DIR, "feeds", "*.json"))]
+
+
+def stream_counters(result) -> dict[str, int]:
+    """summary.counters(result), in a thread with a deep stack. The FnApiRunner merges each bundle's
+    metrics into a lazily chained generator, one level per bundle, and an unbounded source runs many
+    small bundles: a 30 s local run already nests past Python's default recursion limit."""
+    import sys
+    import threading
+    box: dict = {}
+
+    def query():
+        try:
+            box["values"] = counters(result)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = error
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(512 << 20)
+    try:
+        worker = threading.Thread(target=query, name="stream-counters")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["values"]
+
+
+def stream_summary(values: dict[str, int], feeds: list[Feed], **kwargs) -> dict:
+    """`run`'s summary, balanced over entries: new entries = written + already present + dead letters
+    of entry stages. Failed polls are dead letters too, but of a feed, so they are listed apart."""
+    summary = build_summary(values, command="stream", **kwargs)
+    entries = values.get("stream.entries", 0)
+    entry_dead = sum(n for stage, n in summary["dead_letters_by_stage"].items() if stage not in ENTRY_STAGES_EXCLUDED)
+    states = {s.get("url"): s for s in feed_states(summary["output"])}
+    failing = [{"url": f.url, "failures": states[f.url]["failures"], "last_error": states[f.url]["last_error"]}
+               for f in feeds if states.get(f.url, {}).get("failures")]
+    summary.update(
+        files=len(feeds), inputs=entries, feeds=len(feeds),
+        polls=values.get("poll.requests", 0), not_modified=values.get("poll.not_modified", 0),
+        failed_polls=values.get("poll.failed", 0), validators_lied=values.get("poll.validators_lied", 0),
+        entries_repeated=values.get("stream.entries_repeated", 0), entry_dead_letters=entry_dead,
+        failing_feeds=failing, untrusted_feeds=[u for u, s in states.items() if not s.get("trusted", True)],
+        balanced=entries == summary["articles_written"] + summary["already_present"] + entry_dead)
+    return summary
+
+
+def format_stream_summary(summary: dict) -> str:
+    lines = [
+        f"newsbeam stream {summary['run_id']}: {summary['polls']} polls of {summary['feeds']} feeds"
+        f" ({summary['not_modified']} not modified, {summary['failed_polls']} failed)"
+        f" → {summary['inputs']} new entries → {summary['articles_written']} articles written"
+        + (f", {summary['already_present']} already present" if summary["already_present"] else "")
+        + f", {summary['entry_dead_letters']} dead letters in {summary['seconds']:.1f} s"
+        + ("" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
+    ]
+    lines.extend(_dead_letter_lines(summary))
+    for feed in summary["failing_feeds"]:
+        lines.append(f"  failing feed: {feed['url']} ({feed['failures']} failures in a row, last: {feed['last_error']})")
+    for url in summary["untrusted_feeds"]:
+        lines.append(f"  validators not trusted (a 304 hid new entries): {url}")
     return "\n".join(lines)

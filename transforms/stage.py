@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
-from pipelines import progress
 from schemas.dead_letter import DEAD, dead_letter
+from transforms.runtime import counter
 
-NAMESPACE = "newsbeam"
 LOG = logging.getLogger(__name__)
 
 
@@ -25,25 +23,6 @@ class Rejected(Exception):
         super().__init__(message or reason)
         self.reason = reason
         self.excerpt = excerpt
-
-
-class _Counter:
-    """A Beam counter that also feeds the live progress of `newsbeam run` (pipelines/progress.py)."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self._metric = Metrics.counter(NAMESPACE, name)
-
-    def inc(self, n: int = 1) -> None:
-        self._metric.inc(n)
-        progress.note(self.name, n)
-
-    def dec(self, n: int = 1) -> None:
-        self.inc(-n)
-
-
-def counter(name: str):
-    return _Counter(name)
 
 
 def input_ref(element) -> str:

@@ -17,8 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import posixpath
-import uuid
+from dataclasses import dataclass
 
 import apache_beam as beam
 import pyarrow as pa
@@ -28,17 +27,13 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
-from transforms.identity import partition_date, safe_partition_value
 from transforms.packed import pack, unpack
-from transforms.stage import counter
+from transforms.runtime import counter
+from transforms.storage import join, matching, temp_name, write_atomically
+from transforms.text.identity import partition_date, safe_partition_value
 
 LOG = logging.getLogger(__name__)
 ROW_GROUP_ROWS = 10_000     # ~50-100 MB of text before compression: a good unit for warehouse scans
-IN_PROGRESS = ".inprogress"
-
-
-def join(*parts: str) -> str:
-    return FileSystems.join(*parts) if "://" in parts[0] else posixpath.join(*parts)
 
 
 def partition_of(article: dict) -> tuple[str, str]:
@@ -87,15 +82,11 @@ def arrow_batches(rows, on_bad_row):
 
 def existing_ids(directory: str) -> dict[str, str]:
     """article_id → file for the Parquet files already in a partition folder."""
-    try:
-        matches = FileSystems.match([join(directory, "*.parquet")])[0].metadata_list
-    except Exception:  # noqa: BLE001 - no folder yet
-        return {}
     found = {}
-    for m in matches:
-        with FileSystems.open(m.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+    for path in matching(join(directory, "*.parquet")):
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             ids = pq.read_table(f, columns=["article_id"]).column("article_id").to_pylist()
-        found.update(dict.fromkeys(ids, m.path))
+        found.update(dict.fromkeys(ids, path))
     return found
 
 
@@ -107,6 +98,18 @@ def window_file_stem(window, pane, run_tag: str, shard: int) -> str:
     return f"part-{stamp}-p{index}-{safe_partition_value(run_tag, 'run')}-{shard:04d}"
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where files go and how they are named: batch files by their content alone; streaming files
+    (`windowed`) by window, pane and run as well, so that windows and panes never collide."""
+    output: str
+    windowed: bool = False
+    run_tag: str = ""
+
+    def stem(self, window, pane, shard: int, default: str) -> str:
+        return window_file_stem(window, pane, self.run_tag, shard) if self.windowed else default
+
+
 def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None = None) -> tuple[str | None, int, int]:
     """Write the rows not yet in the partition to one new file named `<stem>-<digest>.parquet`
     (default stem `part-<shard>`). Returns (path or None, rows written, rows skipped because an
@@ -114,7 +117,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
     bundle or a run over overlapping inputs cannot lose or duplicate a row."""
     stem = stem or f"part-{shard:04d}"
     already = existing_ids(directory)
-    temp = join(directory, f".part-{shard:04d}-{uuid.uuid4().hex}.parquet{IN_PROGRESS}")
+    temp = temp_name(join(directory, f"{stem}.parquet"))
     ids, skipped, writer, handle = [], 0, None, None
 
     def fresh(rows):
@@ -148,11 +151,9 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
 
 
 class WritePartitionDoFn(beam.DoFn):
-    def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
+    def __init__(self, destination: Destination):
         super().__init__()
-        self.output = output
-        self.windowed = windowed
-        self.run_tag = run_tag
+        self.destination = destination
         self._written = counter("articles_written")
         self._files = counter("write.files")
         self._skipped = counter("write.already_present")
@@ -162,9 +163,9 @@ class WritePartitionDoFn(beam.DoFn):
         (date, outlet, shard), packed = keyed
         rows = (unpack(blob) for blob in packed)
         bad = []
-        stem = window_file_stem(window, pane, self.run_tag, shard) if self.windowed else None
-        path, written, skipped = write_parquet(
-            partition_dir(self.output, date, outlet), shard, rows, lambda row, error: bad.append((row, error)), stem)
+        stem = self.destination.stem(window, pane, shard, None)
+        path, written, skipped = write_parquet(partition_dir(self.destination.output, date, outlet), shard, rows,
+                                               lambda row, error: bad.append((row, error)), stem)
         self._written.inc(written)
         self._skipped.inc(skipped)
         if path:
@@ -181,17 +182,15 @@ class WriteArticles(beam.PTransform):
 
     def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = ""):
         super().__init__()
-        self.output = output
+        self.destination = Destination(output, windowed, run_tag)
         self.shards = max(1, shards)
-        self.windowed = windowed
-        self.run_tag = run_tag
 
     def expand(self, articles):
         shards = self.shards
         results = (articles
                    | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), pack(a)))
                    | "GroupByPartition" >> beam.GroupByKey()
-                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.output, self.windowed, self.run_tag))
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.destination))
                    .with_outputs(DEAD, main="ok"))
         return results.ok, results[DEAD]
 
@@ -213,12 +212,7 @@ def write_dead_letters(output: str, stage: str, records, stem: str = "part") -> 
     keys = sorted(f"{json.loads(l)['input_ref']}\x1f{json.loads(l)['reason']}" for l in lines)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
     directory = join(output, "dead_letter", f"stage={safe_partition_value(stage)}")
-    final = join(directory, f"{stem}-{digest}.jsonl")
-    temp = final + IN_PROGRESS
-    with FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        f.write(("\n".join(lines) + "\n").encode("utf-8"))
-    FileSystems.rename([temp], [final])
-    return final
+    return write_atomically(join(directory, f"{stem}-{digest}.jsonl"), ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 class WriteDeadLetters(beam.PTransform):
@@ -226,17 +220,14 @@ class WriteDeadLetters(beam.PTransform):
 
     def __init__(self, output: str, windowed: bool = False, run_tag: str = ""):
         super().__init__()
-        self.output = output
-        self.windowed = windowed
-        self.run_tag = run_tag
+        self.destination = Destination(output, windowed, run_tag)
 
     def expand(self, dead_letters):
-        output, windowed, run_tag = self.output, self.windowed, self.run_tag
+        destination = self.destination
 
         def write(keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
             stage, records = keyed
-            stem = window_file_stem(window, pane, run_tag, 0) if windowed else "part"
-            return write_dead_letters(output, stage, records, stem)
+            return write_dead_letters(destination.output, stage, records, destination.stem(window, pane, 0, "part"))
 
         return (dead_letters
                 | "KeyByStage" >> beam.Map(lambda d: (d["stage"], d))

@@ -1,0 +1,141 @@
+"""TagArticles: one batched parse per article; the real command end to end, read back with DuckDB."""
+from __future__ import annotations
+
+import json
+
+import apache_beam as beam
+import pytest
+
+from schemas.article import new_article
+from tests.conftest import SEEDS, newsbeam, read_articles
+from transforms.analysis.entities import DEFAULT_NER_MODELS
+from transforms.analysis.tag import TagArticlesDoFn
+
+TARGETS = """targets:
+  - id: nato-troops-ukraine
+    claim: NATO countries should send troops to Ukraine
+    keywords: [troops, soldiers, ground forces]
+"""
+OTHER_LANGUAGES = [
+    {"id": "fr-1", "outlet": "lemonde.fr", "published": "2024-03-01", "language": "fr",
+     "title": "Macron et l'OTAN",
+     "text": "Le président Emmanuel Macron a déclaré à Paris que rien ne devait être exclu. "
+             "« Nous ferons tout ce qu'il faut », a ajouté Macron devant les dirigeants européens."},
+    {"id": "ru-1", "outlet": "lenta.ru", "published": "2024-03-01", "language": "ru",
+     "title": "Песков о коалиции",
+     "text": "Пресс-секретарь президента России Дмитрий Песков заявил, что попытки Франции создать коалицию "
+             "ведут к эскалации. Слова Пескова прозвучали в Москве."},
+    {"id": "de-1", "outlet": "spiegel.de", "published": "2024-03-01", "language": "de",
+     "title": "Scholz und die NATO",
+     "text": "Bundeskanzler Olaf Scholz hat die Entsendung von Bodentruppen in die Ukraine ausgeschlossen. "
+             "Deutschland werde keine Soldaten schicken, sagte Scholz in Berlin."},
+]
+
+
+@pytest.fixture(scope="module")
+def tagged_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tag")
+    (folder / "targets.yaml").write_text(TARGETS, encoding="utf-8")
+    extra = folder / "other_languages.jsonl"
+    extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in OTHER_LANGUAGES), encoding="utf-8")
+    out = folder / "out"
+    newsbeam("run", "--input", SEEDS, extra, "--output", out, "--targets", folder / "targets.yaml")
+    rows = {row["outlet"] if row["language"] == "en" else row["language"]: row for row in read_articles(out)}
+    summary = json.loads(next((out / "_runs").glob("*.json")).read_text())
+    return rows, summary
+
+
+def _labels(row):
+    labels = {}
+    for ent in row["entities"]:
+        labels.setdefault(ent["text"], set()).add(ent["label"])
+    return labels
+
+
+@pytest.mark.slow
+def test_seed_rows_carry_entities_quotes_and_tone(tagged_run):
+    rows, summary = tagged_run
+    lenta, express = rows["lenta.ru"], rows["express.co.uk"]
+    persons = {e["canonical"] for row in (lenta, express) for e in row["entities"] if e["label"] == "PERSON"}
+    assert {"Gabrielius Landsbergis", "Emmanuel Macron", "Kaja Kallas", "Vladimir Putin", "Dmitry Peskov",
+            "Florian Philippot"} <= persons
+    labels = {**_labels(lenta), **_labels(express)}
+    assert labels["NATO"] == {"ORG"}
+    assert all(labels[place] == {"LOC"} for place in ("Ukraine", "Lithuania", "France", "Germany"))
+    for row in (lenta, express):
+        for ent in row["entities"]:
+            assert row["text"][ent["start"]:ent["end"]] == ent["text"]
+        for quote in row["quotes"]:
+            assert row["text"][quote["start"]:quote["end"]] == quote["text"]
+        assert -1 <= row["tone"] <= 1
+    speakers = {(q["speaker"], q["direct"]) for row in (lenta, express) for q in row["quotes"]}
+    assert {("Kaja Kallas", True), ("Gabrielius Landsbergis", True), ("Emmanuel Macron", True),
+            ("Dmitry Peskov", False), ("Vladimir Putin", False), ("Florian Philippot", False)} <= speakers
+    assert summary["counters"]["tag.out"] == 5 and summary["dead_letters"] == 0
+
+
+@pytest.mark.slow
+def test_other_languages(tagged_run):
+    rows, summary = tagged_run
+    french, russian, german = rows["fr"], rows["ru"], rows["de"]
+    assert ("Emmanuel Macron", "PERSON") in {(e["canonical"], e["label"]) for e in french["entities"]}
+    assert any(q["speaker"] == "Emmanuel Macron" and q["direct"] for q in french["quotes"])
+    assert {e["canonical"] for e in russian["entities"] if e["label"] == "PERSON"} == {"Дмитрий Песков"}
+    assert german["entities"] == [] and german["quotes"] == []
+    assert french["tone"] is None and german["tone"] is None
+    assert summary["counters"]["tag.untagged"] == 1
+
+
+@pytest.mark.slow
+def test_stances_toward_the_target(tagged_run):
+    pytest.importorskip("transforms.analysis.stance")
+    rows, _ = tagged_run
+    stances = {}
+    for outlet in ("lenta.ru", "express.co.uk"):
+        for stance in rows[outlet]["stances"]:
+            assert stance["target_id"] == "nato-troops-ukraine" and stance["evidence"]
+            stances.setdefault(stance["holder"], set()).add(stance["label"])
+    assert "support" in stances["Gabrielius Landsbergis"] and "support" in stances["Kaja Kallas"]
+    assert stances["Dmitry Peskov"] == {"oppose"}
+    assert rows["de"]["stances"] == [] or all(s["evidence"] for s in rows["de"]["stances"])
+
+
+@pytest.mark.slow
+def test_putin_opposes(tagged_run):
+    pytest.importorskip("transforms.analysis.stance")
+    rows, _ = tagged_run
+    labels = {s["label"] for outlet in ("lenta.ru", "express.co.uk") for s in rows[outlet]["stances"]
+              if s["holder"] == "Vladimir Putin"}
+    assert "oppose" in labels
+
+
+def test_a_broken_article_is_a_dead_letter_and_the_batch_goes_on():
+    dofn = TagArticlesDoFn({"en": DEFAULT_NER_MODELS["en"]}, [])
+    dofn.setup()
+    good = new_article(article_id="a", source="good.txt", language="en", title="t",
+                       text="Kaja Kallas said that nothing can be ruled out.")
+    broken = new_article(article_id="b", source="broken.txt", language="en", title="t", text=12345)
+    outputs = list(dofn.process([good, broken]))
+    dead = [o for o in outputs if isinstance(o, beam.pvalue.TaggedOutput)]
+    tagged = [o for o in outputs if not isinstance(o, beam.pvalue.TaggedOutput)]
+    assert [a["source"] for a in tagged] == ["good.txt"]
+    assert tagged[0]["quotes"][0]["speaker"] == "Kaja Kallas"
+    assert len(dead) == 1 and dead[0].value["stage"] == "tag"
+
+
+def test_a_pipeline_that_fails_to_load_makes_dead_letters_not_a_crash(tmp_path):
+    dofn = TagArticlesDoFn({"en": str(tmp_path / "not_a_pipeline")}, [])
+    dofn.setup()
+    article = new_article(article_id="a", source="a.txt", language="en", title="t",
+                          text="Kaja Kallas said that nothing can be ruled out.")
+    outputs = list(dofn.process([article]))
+    assert len(outputs) == 1 and isinstance(outputs[0], beam.pvalue.TaggedOutput)
+    assert outputs[0].value["stage"] == "tag"
+
+
+def test_a_missing_ner_pipeline_stops_the_run_with_one_line(tmp_path):
+    result = newsbeam("run", "--input", SEEDS, "--output", tmp_path / "out", "--ner_models", "en=no_such_pipeline",
+                      check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "en=no_such_pipeline" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,252 @@
+"""Syndication groups: the plain functions, the batch transform, the incremental form and the command."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.util import assert_that, equal_to
+
+from conftest import SEEDS, newsbeam, read_articles
+from schemas.article import new_article
+from transforms.dedup.components import components
+from transforms.dedup.incremental import IncrementalSyndication
+from transforms.dedup.signatures import is_copy, shingle_set, similarity, url_key
+from transforms.dedup.syndication import BUCKET_CAP, LabelSyndication, bucket_pairs
+from transforms.text.clean import split_title
+from transforms.text.identity import content_hash
+
+EXPRESS = split_title((SEEDS / "004_580c8be870bf90a2.txt").read_text(encoding="utf-8"))[1]
+LENTA = split_title((SEEDS / "000_2d844df8e1464b56.txt").read_text(encoding="utf-8"))[1]
+T0 = dt.datetime(2024, 3, 1, 8, tzinfo=dt.timezone.utc)
+
+
+def first_words(text: str, fraction: float) -> str:
+    words = text.split()
+    return " ".join(words[:int(len(words) * fraction)])
+
+
+def with_byline_and_footer(text: str) -> str:
+    return f"By Maria Lopez, Associated Press\n\n{text}\n\nCopyright 2024 The Associated Press. All rights reserved."
+
+
+def reworded(text: str) -> str:
+    return text.replace(" said ", " stated ").replace("however", "but").replace("Ukraine", "Ukraine,", 2)
+
+
+def article(aid: str, text: str, hours: float = 0, url: str | None = None) -> dict:
+    return new_article(article_id=aid, source=aid, text=text, url=url, content_hash=content_hash(text),
+                       published_at=T0 + dt.timedelta(hours=hours), fetched_at=T0 + dt.timedelta(days=2))
+
+
+# --------------------------------------------------------------------------- plain functions
+
+
+def test_url_key_folds_tracking_scheme_www_slash_and_amp():
+    plain = url_key("https://www.express.co.uk/news/world/1874/nato-troops")
+    assert plain == "express.co.uk/news/world/1874/nato-troops"
+    for variant in ("http://express.co.uk/news/world/1874/nato-troops/",
+                    "https://www.express.co.uk/news/world/1874/nato-troops?utm_source=twitter&fbclid=x#top",
+                    "https://www.express.co.uk/news/world/1874/nato-troops/amp",
+                    "https://amp.express.co.uk/news/world/1874/nato-troops?amp"):
+        assert url_key(variant) == plain, variant
+    assert url_key("https://www.express.co.uk/news/world/1875/other") != plain
+    assert url_key(None) is None and url_key("not a url") is None
+
+
+def test_near_copy_with_byline_footer_and_rewording_is_a_copy():
+    assert is_copy(shingle_set(EXPRESS), shingle_set(with_byline_and_footer(reworded(EXPRESS))))
+
+
+def test_trimmed_copy_joins_by_containment_not_jaccard():
+    original, trimmed = shingle_set(EXPRESS), shingle_set(with_byline_and_footer(first_words(EXPRESS, 0.45)))
+    jaccard, containment = similarity(original, trimmed)
+    assert jaccard < 0.5 < containment
+    assert is_copy(original, trimmed)
+
+
+def test_other_report_of_the_same_story_is_not_a_copy():
+    assert not is_copy(shingle_set(EXPRESS), shingle_set(LENTA))
+    assert not is_copy(shingle_set(EXPRESS), shingle_set(first_words(LENTA, 0.5)))
+
+
+def test_bucket_pairs_all_pairs_under_cap_pivots_over_cap():
+    refs = [(f"1|t|{i:04d}", f"{i:04d}", f"{i:04d}") for i in range(5)]
+    pairs, over = bucket_pairs("b1:x", refs)
+    assert len(pairs) == 10 and not over
+    star, _ = bucket_pairs("h:abc", refs)
+    assert star == [(refs[0], r) for r in refs[1:]]
+    many = [(f"1|t|{i:05d}", f"{i:05d}", f"{i:05d}") for i in range(BUCKET_CAP * 10)]
+    pairs, over = bucket_pairs("b1:x", many)
+    assert over and len(pairs) < 2 * len(many)
+    assert all(a in many[:2] for a, _ in pairs)
+
+
+def test_components_take_the_earliest_label_across_a_chain():
+    a, b, c, d = (("1|2024-03-01|a", "a", "a"), ("1|2024-03-02|b", "b", "b"),
+                  ("1|2024-02-28|c", "c", "c"), ("1|2024-03-05|d", "d", "d"))
+    labels = components([(a, b), (b, d), (d, c)])
+    assert {k: v[1] for k, v in labels.items()} == {"a": "c", "b": "c", "c": "c", "d": "c"}
+
+
+# --------------------------------------------------------------------------- batch and incremental forms
+
+
+def syndication_set():
+    """Two groups and a loner, in arrival (= publication) order, and the expected labels."""
+    rows = [
+        article("a-original", EXPRESS, 0, "https://www.express.co.uk/news/world/1874/nato-troops"),
+        article("b-exact", EXPRESS, 1),
+        article("c-near", with_byline_and_footer(reworded(EXPRESS)), 2),
+        article("d-trimmed", with_byline_and_footer(first_words(EXPRESS, 0.5)), 3),
+        article("e-other-report", LENTA, 4),
+        article("f-same-url", "An updated version of the page with entirely different words in it now.", 5,
+                "http://express.co.uk/news/world/1874/nato-troops/?utm_source=rss"),
+    ]
+    expected = [("a-original", "a-original", False, None), ("b-exact", "a-original", True, "a-original"),
+                ("c-near", "a-original", True, "a-original"), ("d-trimmed", "a-original", True, "a-original"),
+                ("e-other-report", "e-other-report", False, None), ("f-same-url", "a-original", True, "a-original")]
+    return rows, expected
+
+
+def labels_of(a):
+    return a["article_id"], a["cluster_id"], a["is_duplicate"], a["duplicate_of"]
+
+
+def test_batch_form_labels_exact_near_trimmed_and_url_copies():
+    rows, expected = syndication_set()
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        labelled, dead = p | beam.Create(list(reversed(rows))) | LabelSyndication()
+        assert_that(labelled | beam.Map(labels_of), equal_to(expected), label="labels")
+        assert_that(dead, equal_to([]), label="no dead letters")
+
+
+def test_canonical_tie_is_smallest_article_id():
+    rows = [article("zz", EXPRESS, 0), article("aa", EXPRESS, 0)]
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        labelled, _ = p | beam.Create(rows) | LabelSyndication()
+        assert_that(labelled | beam.Map(labels_of), equal_to([("aa", "aa", False, None), ("zz", "aa", True, "aa")]))
+
+
+@pytest.mark.parametrize("expiry_timers", [True, False], ids=["expiry-timers", "prune-on-touch"])
+def test_incremental_form_labels_the_same_groups_as_batch(expiry_timers):
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms.window import TimestampedValue
+
+    rows, expected = syndication_set()
+    stream = TestStream()
+    for row in rows:
+        moment = row["published_at"].timestamp()
+        stream = stream.advance_watermark_to(moment).add_elements([TimestampedValue(row, moment)])
+    stream = stream.advance_watermark_to_infinity()
+    options = PipelineOptions(runner="BundleBasedDirectRunner")
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(options=options) as p:
+        labelled, _ = p | stream | IncrementalSyndication(window_days=7, expiry_timers=expiry_timers)
+        assert_that(labelled | beam.Map(labels_of), equal_to(expected))
+
+
+@pytest.mark.parametrize("expiry_timers", [True, False], ids=["expiry-timers", "prune-on-touch"])
+def test_incremental_state_expires_after_the_window(expiry_timers):
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms.window import TimestampedValue
+
+    early, late = article("a", EXPRESS, 0), article("b", EXPRESS, 24 * 10)  # ten days later
+    stream = TestStream()
+    for row in (early, late):
+        moment = row["published_at"].timestamp()
+        stream = stream.advance_watermark_to(moment).add_elements([TimestampedValue(row, moment)])
+    options = PipelineOptions(runner="BundleBasedDirectRunner")
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(options=options) as p:
+        labelled, _ = p | stream.advance_watermark_to_infinity() | IncrementalSyndication(
+            window_days=7, expiry_timers=expiry_timers)
+        assert_that(labelled | beam.Map(labels_of), equal_to([("a", "a", False, None), ("b", "b", False, None)]))
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.slow
+def test_seeds_end_to_end_two_clusters_one_story(seeds_output):
+    rows = read_articles(seeds_output)
+    assert len(rows) == 2
+    assert len({r["cluster_id"] for r in rows}) == 2
+    assert len({r["story_id"] for r in rows}) == 1
+    assert not any(r["is_duplicate"] for r in rows) and all(r["duplicate_of"] is None for r in rows)
+    assert {r["cluster_id"] for r in rows} == {r["article_id"] for r in rows}
+
+
+def write_input(folder, name, title, text, outlet, published, url):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
+    with open(folder / "manifest.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"path": f"{name}.txt", "outlet": outlet, "published": published, "url": url}) + "\n")
+
+
+@pytest.mark.slow
+def test_later_run_labels_copies_of_articles_already_written(tmp_path):
+    out = tmp_path / "out"
+    write_input(tmp_path / "day1", "original", "NATO still considering sending troops", EXPRESS,
+                "express.co.uk", "2024-03-01T08:00:00Z", "https://www.express.co.uk/news/world/1874")
+    write_input(tmp_path / "day2", "copy", "Kallas: do not rule out troops",
+                with_byline_and_footer(first_words(EXPRESS, 0.55)), "wire.example", "2024-03-02T09:00:00Z",
+                "https://wire.example/kallas-troops")
+    write_input(tmp_path / "day2", "other", "Landsbergis on red lines", LENTA, "lenta.ru",
+                "2024-03-02T10:00:00Z", "https://lenta.ru/news/2024/03/02/troops")
+    newsbeam("run", "--input", tmp_path / "day1", "--output", out)
+    (original,) = read_articles(out)
+    assert list((out / "_state" / "dedup").glob("index-*.parquet"))
+
+    newsbeam("run", "--input", tmp_path / "day2", "--output", out)
+    rows = {r["outlet"]: r for r in read_articles(out)}
+    assert len(rows) == 3
+    assert rows["wire.example"]["duplicate_of"] == original["article_id"]
+    assert rows["wire.example"]["cluster_id"] == original["article_id"] and rows["wire.example"]["is_duplicate"]
+    assert rows["express.co.uk"] == original                      # rows already written are untouched
+    assert not rows["lenta.ru"]["is_duplicate"]
+
+    newsbeam("run", "--input", tmp_path / "day2", "--output", out)  # the same input again: idempotent
+    again = {r["outlet"]: r for r in read_articles(out)}
+    keep = ("article_id", "cluster_id", "is_duplicate", "duplicate_of", "story_id")
+    assert {k: [again[k][c] for c in keep] for k in again} == {k: [rows[k][c] for c in keep] for k in rows}
+
+
+def test_signature_index_round_trip_keeps_only_the_window(tmp_path):
+    from transforms.dedup.index import node_to_entry, read_index, write_index_shard
+    from transforms.dedup.signatures import fingerprint
+
+    nodes = [fingerprint(article("old", EXPRESS, 0)), fingerprint(article("new", LENTA, 24 * 9))]
+    write_index_shard(str(tmp_path), 0, [node_to_entry(n, n["id"]) for n in nodes])
+    assert not list(tmp_path.glob(".*inprogress"))
+    (kept,) = read_index(str(tmp_path), window_days=7)
+    assert kept["id"] == "new" and kept["rank"].startswith("0|") and kept["shingles"] == nodes[1]["shingles"]
+    assert len(read_index(str(tmp_path), window_days=30)) == 2
+
+
+def test_process_articles_on_live_input_uses_the_incremental_form():
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms.window import TimestampedValue
+
+    from pipelines.batch import process_articles
+    from pipelines.options import NewsbeamOptions, Settings
+
+    rows, expected = syndication_set()
+    stream = TestStream()
+    for row in rows:
+        moment = row["published_at"].timestamp()
+        stream = stream.advance_watermark_to(moment).add_elements([TimestampedValue(row, moment)])
+    options = PipelineOptions(runner="BundleBasedDirectRunner")
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(options=options) as p:
+        live = p | stream.advance_watermark_to_infinity()
+        assert not live.is_bounded
+        labelled, _ = process_articles(live, Settings.resolve(NewsbeamOptions([])))
+        assert_that(labelled | beam.Map(lambda a: (*labels_of(a), a["story_id"] == a["cluster_id"])),
+                    equal_to([(*e, True) for e in expected]))
+

@@ -1,0 +1,132 @@
+"""Live progress of `newsbeam run`: real runs, in-process and multi-process, seen from stderr."""
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipelines.progress import format_progress, snapshot
+from tests.conftest import ROOT, newsbeam
+from transforms.runtime import ENV, note
+
+PROGRESS_LINE = re.compile(r"newsbeam run: (\d+):(\d\d) elapsed · (\d+) inputs read \(([\d.]+)/s\)"
+                           r" · (\d+) articles written · (\d+) dead letters")
+PAGE = """<!doctype html><html><head><title>Council approves budget {i} | Herald</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav><article><h1>Council approves budget {i}</h1>
+<p>The city council approved budget number {i} on Tuesday after a long debate about transport
+spending, school repairs and the cost of heating public buildings through the winter.</p>
+<p>Opponents said the plan raised local taxes too far, while the mayor said it would keep the
+libraries and swimming pools open and pay for two new bus routes in the northern districts.</p>
+<p>The vote was seven to four. A final reading is expected next month.</p></article>
+<footer>Copyright Herald</footer></body></html>"""
+
+
+def make_inputs(folder, count: int = 150, broken: int = 5):
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"page-{i:03d}.html").write_text(PAGE.format(i=i), encoding="utf-8")
+    for i in range(broken):  # dead letters at the read stage
+        (folder / f"empty-{i}.html").write_bytes(b"")
+    return folder
+
+
+def progress_lines(stderr: str) -> list[tuple[int, int, int]]:
+    """(inputs, written, dead) of every progress log line."""
+    return [(int(m[3]), int(m[5]), int(m[6])) for m in PROGRESS_LINE.finditer(stderr)]
+
+
+def assert_progress(result, inputs_total: int):
+    lines = progress_lines(result.stderr)
+    assert len(lines) >= 2, f"expected ≥2 progress lines on stderr, got:\n{result.stderr[-2000:]}"
+    # plain log lines, one per update: no carriage returns or terminal escapes when not a TTY
+    assert "\r" not in result.stderr and "\x1b[" not in result.stderr
+    assert all(line.count("newsbeam run:") <= 1 for line in result.stderr.splitlines())
+    # the counts move during the run and never go back
+    assert any(inputs > 0 for inputs, _, _ in lines), lines
+    for earlier, later in zip(lines, lines[1:]):
+        assert all(b >= a for a, b in zip(earlier, later)), lines
+    assert all(inputs <= inputs_total for inputs, _, _ in lines)
+    # the end-of-run summary stays, with the exact counts
+    assert f"{inputs_total} inputs from {inputs_total} files" in result.stdout
+    return lines
+
+
+@pytest.mark.slow
+def test_progress_lines_in_process(tmp_path):
+    folder = make_inputs(tmp_path / "in")
+    result = newsbeam("run", "--input", folder, "--output", tmp_path / "out", "--progress_interval", "0.2")
+    assert_progress(result, 155)
+    assert "150 articles written, 5 dead letters" in result.stdout
+
+
+@pytest.mark.slow
+def test_progress_lines_multi_processing(tmp_path):
+    """The stages run in SDK worker subprocesses: their totals still reach the display."""
+    folder = make_inputs(tmp_path / "in")
+    result = newsbeam("run", "--input", folder, "--output", tmp_path / "out", "--progress_interval", "0.2",
+                      "--direct_num_workers=2", "--direct_running_mode=multi_processing")
+    assert_progress(result, 155)
+
+
+@pytest.mark.slow
+def test_progress_single_updating_line_on_a_terminal(tmp_path):
+    folder = make_inputs(tmp_path / "in", count=60, broken=0)
+    script = [sys.executable, "-m", "pipelines.cli", "run", "--input", str(folder), "--output", str(tmp_path / "out"),
+              "--progress_interval", "0.2"]
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(script, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=ROOT)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif process.poll() is not None:
+            break
+    stdout = process.communicate(timeout=60)[0].decode()
+    os.close(master)
+    terminal = seen.decode("utf-8", "replace")
+    assert process.returncode == 0, terminal
+    redraws = terminal.count("\rnewsbeam run:")
+    assert redraws >= 2, terminal
+    # every update rewrites the same line (carriage return + clear to end of line), no newlines
+    assert "\x1b[K" in terminal
+    assert not re.search(r"newsbeam run: [^\r]*\n", terminal), terminal
+    assert terminal.endswith("\r\x1b[K"), "the progress line is cleared before the summary"
+    assert "60 inputs from 60 files" in stdout
+
+
+def test_progress_off(tmp_path):
+    folder = make_inputs(tmp_path / "in", count=3, broken=0)
+    result = newsbeam("run", "--input", folder, "--output", tmp_path / "out", "--progress", "off")
+    assert "newsbeam run:" not in result.stderr
+    assert "3 inputs from 3 files" in result.stdout
+
+
+def test_counts_from_several_processes():
+    counts = snapshot({
+        "1-a": {"read.out": 10, "read.files": 4, "dead.read": 1, "articles_written": 0},
+        "2-b": {"read.out": 5, "read.files": 2, "dead.extract": 2, "articles_written": 7},
+    })
+    assert counts == {"files": 6, "inputs": 16, "written": 7, "already_present": 0, "dead": 3}
+    assert format_progress(counts, 8.0) == ("0:08 elapsed · 16 inputs read (2.0/s) · 7 articles written"
+                                            " · 3 dead letters")
+
+
+def test_note_without_a_display_does_nothing(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    note("read.out", 1)  # no socket, no thread, no error

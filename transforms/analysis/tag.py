@@ -1,0 +1,182 @@
+"""TagArticles: entities, quotes, stances and tone, one parse per article.
+
+Articles are batched (BatchElements) so that each language's pipeline runs `nlp.pipe` once per
+batch; every later step reads that one Doc: entities from its `ents`, quotes from its parse, stances
+from its sentences, tone from its sentences. VADER and the stance rules load in `setup`; a language's
+pipeline loads once per DoFn instance when the first article in that language arrives (each takes
+2-6 s: a run without Russian or French text never pays for natasha or the French model).
+
+Languages without a configured pipeline (see entities.py) get no entities and no quotes,
+and count as `tag.untagged`; stances still run on their text (relevance and cues need no parse).
+Stances come from stance/ (`RuleBasedStance`); without `--targets` the column stays empty.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import apache_beam as beam
+
+from schemas.dead_letter import DEAD
+from transforms.analysis.entities import NATASHA, load_tagger, ner_models
+from transforms.analysis.quotes import extract_quotes
+from transforms.analysis.stance import RuleBasedStance
+from transforms.analysis.tone import document_tone, load_analyzer
+from transforms.runtime import counter
+from transforms.stage import StageDoFn
+
+LOG = logging.getLogger(__name__)
+DEFAULT_BATCH_SIZE = 32
+# spaCy's memory grows with the text; news is far shorter, and a 2 MB "article" is a data error.
+MAX_TAG_CHARS = 100_000
+
+
+def check_models(models: dict[str, str]) -> None:
+    """ValueError (one line for the command) for a pipeline that is neither an installed spaCy
+    package nor a folder."""
+    from pathlib import Path
+
+    import spacy
+    for language, model in models.items():
+        if model != NATASHA and not (spacy.util.is_package(model) or Path(model).is_dir()):
+            raise ValueError(f"--ner_models: {language}={model} is neither an installed spaCy pipeline nor a folder")
+
+
+class TagArticlesDoFn(StageDoFn):
+    """A batch of articles in, each article out with entities, quotes, stances and tone."""
+
+    stage = "tag"
+
+    def __init__(self, models: dict[str, str], targets: list, batch_size: int = DEFAULT_BATCH_SIZE):
+        super().__init__()
+        self.models = dict(models)
+        self.targets = list(targets)
+        self.batch_size = batch_size
+        self._untagged = counter("tag.untagged")
+        self._truncated = counter("tag.truncated")
+        self._entities = counter("tag.entities")
+        self._quotes = counter("tag.quotes")
+        self._stances = counter("tag.stances")
+
+    def setup(self):
+        self.taggers = {}
+        self.analyzer = load_analyzer()
+        self.stance = RuleBasedStance(self.targets) if self.targets else None
+
+    def process(self, batch):
+        # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
+        # worker lives; a memory zone per batch gives those strings back when the batch is done.
+        with contextlib.ExitStack() as zones:
+            for language in {article.get("language") or "und" for article in batch}:
+                try:
+                    tagger = self.tagger(language)
+                except Exception:  # noqa: BLE001 - _tag_batch meets it again and makes dead letters
+                    continue
+                if tagger is not None and tagger.backend == "spacy":
+                    zones.enter_context(tagger.nlp.memory_zone())
+            outputs = list(self._tag_batch(batch))
+        yield from outputs
+
+    def _tag_batch(self, batch):
+        try:
+            docs = self.parse(batch)
+        except Exception:  # noqa: BLE001 - find the article that broke the batch, one at a time
+            LOG.debug("tagging a batch failed; retrying its articles one by one", exc_info=True)
+            docs = None
+        for index, article in enumerate(batch):
+            try:
+                doc = docs[index] if docs is not None else self.parse([article])[0]
+                tagged = self.tag(article, doc)
+            except Exception as error:  # noqa: BLE001 - one bad article must never stop the run
+                yield self._reject(article, "error", error=error)
+                continue
+            self._out.inc()
+            yield tagged
+
+    def parse(self, articles: list[dict]) -> list:
+        """One Doc per article (None where its language has no pipeline), one `pipe` per language."""
+        docs = [None] * len(articles)
+        by_language: dict[str, list[int]] = {}
+        for index, article in enumerate(articles):
+            by_language.setdefault(article.get("language") or "und", []).append(index)
+        for language, indexes in by_language.items():
+            tagger = self.tagger(language)
+            if tagger is None:
+                continue
+            texts = [self._text(articles[i]) for i in indexes]
+            for index, doc in zip(indexes, tagger.pipe(texts, batch_size=self.batch_size)):
+                docs[index] = doc
+        return docs
+
+    def tagger(self, language: str):
+        """The language's pipeline, loaded on first use; None for a language without one."""
+        if language not in self.models:
+            return None
+        if language not in self.taggers:
+            self.taggers[language] = load_tagger(self.models[language])
+        return self.taggers[language]
+
+    def _text(self, article: dict) -> str:
+        text = article.get("text") or ""
+        if len(text) > MAX_TAG_CHARS:
+            self._truncated.inc()
+            text = text[:MAX_TAG_CHARS]
+        return text
+
+    def tag(self, article: dict, doc) -> dict:
+        language = article.get("language") or "und"
+        tagger = self.tagger(language)
+        text = article.get("text") or ""
+        if doc is None:
+            self._untagged.inc()
+            entities, quotes = [], []
+        else:
+            entities = tagger.entities(doc)
+            quotes = extract_quotes(doc, entities, language) if tagger.backend == "spacy" else []
+        spacy_doc = doc if doc is not None and tagger.backend == "spacy" else None
+        stances = []
+        if self.stance is not None:
+            stances = self.stance.stances(text=text, title=article.get("title") or "", language=language,
+                                          doc=spacy_doc, entities=entities, quotes=quotes)
+        article["entities"], article["quotes"], article["stances"] = entities, quotes, stances
+        article["tone"] = document_tone(self.analyzer, text, language, spacy_doc)
+        self._entities.inc(len(entities))
+        self._quotes.inc(len(quotes))
+        self._stances.inc(len(stances))
+        return article
+
+
+class TagArticles(beam.PTransform):
+    """articles → (articles with entities, quotes, stances and tone; dead letters)."""
+
+    def __init__(self, models: dict[str, str] | None = None, targets: list | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE):
+        super().__init__()
+        self.models = ner_models() if models is None else models
+        self.targets = targets or []
+        self.batch_size = int(batch_size)
+
+    def expand(self, articles):
+        results = (articles
+                   | "KeepEventTime" >> beam.Map(_keep_event_time)
+                   | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+                   | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size))
+                   .with_outputs(DEAD, main="ok"))
+        tagged = results.ok | "RestoreEventTime" >> beam.Map(_restore_event_time)
+        return tagged, results[DEAD]
+
+
+# BatchElements emits a batch with the minimum timestamp, which would put every streamed article into
+# a window at the beginning of time; each article carries its own event time across the batch.
+_EVENT_TIME = "_event_time_micros"
+
+
+def _keep_event_time(article, timestamp=beam.DoFn.TimestampParam):
+    return {**article, _EVENT_TIME: timestamp.micros}
+
+
+def _restore_event_time(article):
+    from apache_beam.transforms.window import TimestampedValue
+    from apache_beam.utils.timestamp import Timestamp
+    micros = article.pop(_EVENT_TIME, None)
+    return article if micros is None else TimestampedValue(article, Timestamp(micros=micros))

@@ -1,0 +1,88 @@
+"""Feed documents (RSS 0.9x/1.0/2.0, RDF, Atom) → entries, with feedparser.
+
+feedparser is lenient by design: a feed with an XML error still yields the entries it could read
+(`bozo`). We keep them, and refuse the document only when it yields no entry at all.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+
+from transforms.stage import Rejected
+
+
+def entry_html(entry) -> str:
+    """The entry's fullest HTML: content (Atom content, RSS content:encoded), else the summary."""
+    contents = [c.get("value", "") for c in entry.get("content", []) or [] if c.get("value")]
+    if contents:
+        return max(contents, key=len)
+    return entry.get("summary", "") or entry.get("description", "") or ""
+
+
+def entry_id(entry) -> str:
+    """guid / id, else link, else a hash of title and date: what identifies an entry across polls."""
+    for key in ("id", "guid", "link"):
+        value = entry.get(key)
+        if value:
+            return str(value)
+    basis = f"{entry.get('title', '')}\x1f{entry.get('published', entry.get('updated', ''))}"
+    return "sha1:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()
+
+
+def entry_published(entry) -> str | None:
+    """ISO-8601 UTC time of the entry, from feedparser's parsed (UTC) struct_time."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc).isoformat()
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None
+
+
+def entry_meta(entry, feed) -> dict:
+    meta = {
+        "url": entry.get("link") or None,
+        "title": entry.get("title") or None,
+        "published": entry_published(entry),
+        "site_name": (feed.get("title") or None) if feed else None,
+    }
+    authors = [a.get("name") for a in entry.get("authors", []) or [] if a.get("name")]
+    if not authors and entry.get("author"):
+        authors = [entry["author"]]
+    if authors:
+        meta["authors"] = authors
+    language = (feed or {}).get("language")
+    if language:
+        meta["feed_language"] = language
+    return {k: v for k, v in meta.items() if v}
+
+
+def parse_feed(data: bytes, location: str = "", headers: dict | None = None):
+    import feedparser
+    parsed = feedparser.parse(data, response_headers=headers or {})
+    if not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise Rejected("not_a_feed", f"no entries in {location or 'feed'}" + (f": {problem}" if problem else ""),
+                       excerpt=data)
+    return parsed
+
+
+def entries_from_feed(data: bytes, location: str = "", headers: dict | None = None):
+    """(entry id, entry HTML, entry metadata) for every entry of a feed document."""
+    parsed = parse_feed(data, location, headers)
+    for entry in parsed.entries:
+        yield entry_id(entry), entry_html(entry), entry_meta(entry, parsed.feed)
+
+
+def feed_entries(feed, body: bytes, headers: dict) -> list[dict]:
+    """The entries of a fetched feed document as plain records for the next steps."""
+    entries = []
+    for identifier, html, meta in entries_from_feed(body, feed.url, headers):
+        if feed.outlet:
+            meta = {**meta, "outlet": feed.outlet}
+        entries.append({"entry_id": identifier, "feed_url": feed.url, "html": html, "meta": meta,
+                        "fetch_pages": feed.fetch_pages, "source": f"{feed.url}#{identifier}"})
+    return entries

@@ -1,0 +1,236 @@
+"""PollFeeds and NewEntries: the live side of feeds, two stateful steps keyed by feed.
+
+PollFeeds asks each feed for its document when it is due, with a conditional GET while the feed's
+validators (ETag, Last-Modified) are trusted, and backs off exponentially after failures. NewEntries
+lets each entry id through once and forgets ids after a retention period. Both keep their per-feed
+record in Beam state and, so that a later run continues where this one stopped, in
+`OUTPUT/_state/{feeds,seen}/<feed key>.json` (written atomically, through Beam FileSystems). Seen ids
+are saved when an entry is let through, before it is written: a crash loses at most the entries in
+flight, it never writes one twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time as _time
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+
+from schemas.dead_letter import DEAD, dead_letter
+from transforms.ingest.feeds import feed_entries
+from transforms.ingest.http import FetchError, HttpClient
+from transforms.runtime import counter
+from transforms.stage import Rejected
+from transforms.storage import join, read_json, write_json
+
+STATE_DIR = "_state"
+POLL_SLACK = 0.8        # a feed is due again after 80% of its interval: ticks jitter, polls must not skip
+
+
+def state_path(output: str, kind: str, key: str) -> str:
+    return join(output, STATE_DIR, kind, f"{key}.json")
+
+
+def load_state(output: str | None, kind: str, key: str):
+    if not output:
+        return None
+    path = state_path(output, kind, key)
+    try:
+        return read_json(path)
+    except (OSError, ValueError) as error:  # a damaged state file: start afresh, loudly
+        counter(f"state.unreadable.{kind}").inc()
+        logging.getLogger(__name__).warning("ignoring unreadable state %s: %s", path, error)
+        return None
+
+
+def save_state(output: str | None, kind: str, key: str, record) -> None:
+    """Write-then-rename, so a crash leaves the old record or the new one, never half of one."""
+    if output:
+        write_json(state_path(output, kind, key), record)
+
+
+def new_feed_state(url: str) -> dict:
+    return {"url": url, "etag": None, "last_modified": None, "trusted": True, "polls_since_verify": 0,
+            "lies": 0, "last_hash": None, "failures": 0, "next_poll_at": 0.0, "last_error": None,
+            "polls": 0}
+
+
+def conditional_headers(record: dict, verify_every: int) -> tuple[dict, bool]:
+    """(request headers, is this a verification fetch). Validators are sent only while trusted, and
+    every `verify_every`-th poll fetches in full to check that the 304s were true."""
+    if not (record.get("etag") or record.get("last_modified")) or not record.get("trusted", True):
+        return {}, False
+    if record.get("polls_since_verify", 0) + 1 >= max(1, verify_every):
+        return {}, True
+    headers = {}
+    if record.get("etag"):
+        headers["If-None-Match"] = record["etag"]
+    if record.get("last_modified"):
+        headers["If-Modified-Since"] = record["last_modified"]
+    return headers, False
+
+
+def after_not_modified(record: dict, now: float, interval: float) -> dict:
+    record.update(polls_since_verify=record.get("polls_since_verify", 0) + 1, failures=0, last_error=None,
+                  next_poll_at=now + interval * POLL_SLACK, polls=record.get("polls", 0) + 1)
+    return record
+
+
+def after_full_fetch(record: dict, etag, last_modified, body_hash: str, verifying: bool, now: float,
+                     interval: float) -> bool:
+    """Update the record after a 200; True when the feed's validators are caught lying: a verification
+    fetch found new content under the validators it would have answered 304 to."""
+    same_validators = ((etag or None) == record.get("etag") and (last_modified or None) == record.get("last_modified")
+                       and bool(etag or last_modified))
+    lied = verifying and same_validators and record.get("last_hash") not in (None, body_hash)
+    if lied:
+        record["trusted"] = False
+        record["lies"] = record.get("lies", 0) + 1
+    record.update(etag=etag or None, last_modified=last_modified or None, last_hash=body_hash, polls_since_verify=0,
+                  failures=0, last_error=None, next_poll_at=now + interval * POLL_SLACK,
+                  polls=record.get("polls", 0) + 1)
+    return lied
+
+
+def after_failure(record: dict, reason: str, now: float, interval: float, max_backoff: float) -> dict:
+    failures = record.get("failures", 0) + 1
+    record.update(failures=failures, last_error=reason, polls=record.get("polls", 0) + 1,
+                  next_poll_at=now + min(interval * (2 ** failures), max_backoff))
+    return record
+
+
+class PollFeedDoFn(beam.DoFn):
+    """(feed key, Feed) on every tick → (feed key, {"entries": [...]}) when the feed had a document;
+    failures → dead letters of stage `poll` (the feed's URL, the reason) and a longer pause."""
+
+    FEED_STATE = ReadModifyWriteStateSpec("feed", PickleCoder())
+
+    def __init__(self, output: str | None, client_settings: dict, default_interval: float,
+                 verify_every: int = 10, max_backoff: float = 21600.0):
+        super().__init__()
+        self.output = output
+        self.client_settings = client_settings
+        self.default_interval = default_interval
+        self.verify_every = verify_every
+        self.max_backoff = max_backoff
+        self.client = None
+
+    def setup(self):
+        self.client = HttpClient(**self.client_settings)
+
+    def teardown(self):
+        if self.client is not None:
+            self.client.close()
+
+    def process(self, keyed, state=beam.DoFn.StateParam(FEED_STATE)):
+        key, feed = keyed
+        record = state.read() or load_state(self.output, "feeds", key) or new_feed_state(feed.url)
+        now = _time.time()
+        interval = feed.poll_interval or self.default_interval
+        if now < record.get("next_poll_at", 0.0):
+            if record.get("failures"):
+                counter("poll.backing_off").inc()
+            state.write(record)
+            return
+        headers, verifying = conditional_headers(record, self.verify_every)
+        counter("poll.requests").inc()
+        try:
+            response = self.client.get(feed.url, headers)
+            entries = [] if response.status == 304 else feed_entries(feed, response.body, response.headers)
+        except (FetchError, Rejected) as error:
+            after_failure(record, error.reason, now, interval, self.max_backoff)
+            counter("poll.failed").inc()
+            if record["failures"] == 3:  # reported once per streak: this feed keeps failing
+                counter("feeds.failing").inc()
+            counter("dead.poll").inc()
+            counter(f"dead.poll.{error.reason}").inc()
+            save_state(self.output, "feeds", key, record)
+            state.write(record)
+            yield beam.pvalue.TaggedOutput(DEAD, dead_letter(
+                feed.url, "poll", error.reason, f"{error} (failure {record['failures']} in a row)",
+                excerpt=getattr(error, "excerpt", None)))
+            return
+        if response.status == 304:
+            counter("poll.not_modified").inc()
+            after_not_modified(record, now, interval)
+        else:
+            counter("poll.fetched").inc()
+            body_hash = hashlib.sha256(response.body).hexdigest()[:32]
+            if after_full_fetch(record, response.headers.get("etag"), response.headers.get("last-modified"),
+                                body_hash, verifying, now, interval):
+                counter("poll.validators_lied").inc()
+            if verifying:
+                counter("poll.verified").inc()
+        save_state(self.output, "feeds", key, record)
+        state.write(record)
+        if entries:
+            counter("poll.entries").inc(len(entries))
+            yield key, {"entries": entries}
+
+
+class PollFeeds(beam.PTransform):
+    """ticks → ((feed key, poll result) for every due feed; dead letters of failed polls)."""
+
+    def __init__(self, feeds, output, client_settings, default_interval, verify_every=10, max_backoff=21600.0):
+        super().__init__()
+        self.feeds = list(feeds)
+        self.dofn = PollFeedDoFn(output, client_settings, default_interval, verify_every, max_backoff)
+
+    def expand(self, ticks):
+        feeds = self.feeds
+        results = (ticks
+                   | "EveryFeed" >> beam.FlatMap(lambda _tick: [(feed.key, feed) for feed in feeds])
+                   | "Poll" >> beam.ParDo(self.dofn).with_outputs(DEAD, main="polled"))
+        return results.polled, results[DEAD]
+
+
+class NewEntriesDoFn(beam.DoFn):
+    """(feed key, {"entries": [...]}) → every entry whose id this feed has not shown within
+    `retention` seconds of event (poll) time. Expired ids are dropped on the feed's next poll, which
+    bounds the state by what a feed shows in `retention`. (No event-time timer: the local FnApiRunner
+    fires them at the end of every bundle of an unbounded source, long before their time, and an id
+    forgotten early would be let through twice.)"""
+
+    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
+
+    def __init__(self, output: str | None, retention: float):
+        super().__init__()
+        self.output = output
+        self.retention = float(retention)
+
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam, seen_state=beam.DoFn.StateParam(SEEN)):
+        key, poll = keyed
+        seen = seen_state.read()
+        if seen is None:
+            seen = load_state(self.output, "seen", key) or {}
+        now = float(timestamp.micros) / 1e6
+        kept = {i: t for i, t in seen.items() if t + self.retention > now}
+        if len(kept) != len(seen):
+            counter("stream.ids_forgotten").inc(len(seen) - len(kept))
+        fresh = []
+        for entry in poll["entries"]:
+            if entry["entry_id"] in kept:
+                counter("stream.entries_repeated").inc()
+                continue
+            kept[entry["entry_id"]] = now
+            fresh.append(entry)
+        if fresh or len(kept) != len(seen):
+            save_state(self.output, "seen", key, kept)  # before the entries go on: never twice
+        seen_state.write(kept)
+        for entry in fresh:
+            counter("stream.entries").inc()
+            yield entry
+
+
+class NewEntries(beam.PTransform):
+    """(feed key, poll result) → entries seen for the first time (within `retention` seconds)."""
+
+    def __init__(self, output: str | None, retention: float):
+        super().__init__()
+        self.output = output
+        self.retention = retention
+
+    def expand(self, polled):
+        return polled | "FirstSighting" >> beam.ParDo(NewEntriesDoFn(self.output, self.retention))
