@@ -1,0 +1,34 @@
+"""Names in Latin letters, whatever script they were written in, so that one person or place can be
+matched across languages (`Макрон` → `Makron`, which a matching key then folds to meet `Macron`).
+
+anyascii (ISC licence) transliterates every script with fixed per-character tables and no model;
+`to_latin` keeps the display form (case, spaces), `name_key` is what comparisons use.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+# Spellings one sound gets in different Latin transliterations of the same name ("Makron"/"Macron",
+# "Zelenskiy"/"Zelensky", "Sholts"/"Scholz"): folded the same way on both sides of a comparison.
+_FOLDS = ((r"[’'`\"]", ""), (r"ph", "f"), (r"ck|c|q", "k"), (r"w", "v"), (r"(iy|yi|ij|ii|y|j)", "i"),
+          (r"kh|h", "h"), (r"ts|tz|z", "s"), (r"(.)\1+", r"\1"))
+
+
+def to_latin(text: str | None) -> str | None:
+    """`text` in Latin letters (ASCII), spacing and case kept; None stays None."""
+    if text is None:
+        return None
+    if text.isascii():
+        return text
+    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
+
+
+def name_key(text: str | None) -> str:
+    """A lower-case, spelling-folded key of a name, equal for its transliterations in most scripts."""
+    key = (to_latin(text) or "").lower()
+    for pattern, replacement in _FOLDS:
+        key = re.sub(pattern, replacement, key)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", key).split())
