@@ -103,8 +103,10 @@ def make_pipeline(options):
 
 def run_command(flags: list[str]) -> int:
     from pipelines.batch import build_batch
+    from pipelines.memory import PeakMemory
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
+    from transforms.ingest.read import count_inputs
 
     options, settings, files = parse_run_flags(flags)
     from pipelines.deploy import local_path_problem
@@ -115,15 +117,19 @@ def run_command(flags: list[str]) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
     build_batch(pipeline, settings, files)
+    memory = None if settings.remote_runner else PeakMemory()
+    total = None if settings.remote_runner else lambda: sum(count_inputs(f, settings.max_document_bytes) for f in files)
     return run_and_summarise(
         pipeline, options,
         lambda result: build_summary(counters(result), run_id=run_id, started=started,
                                      finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
-        format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval))
+        format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval, count=total,
+                                                 memory=memory), memory=memory)
 
 
-def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> int:
-    """Run the pipeline to the end, then save `summarise(result)` under OUTPUT/_runs/ and print it.
+def run_and_summarise(pipeline, options, summarise, describe, progress=None, memory=None) -> int:
+    """Run the pipeline to the end, then save `summarise(result)` under OUTPUT/_runs/ and print it,
+    with the peak resident memory of the run's processes when `memory` (a PeakMemory) watched them.
     A job only built or launched for a remote runner (Dataflow --dry_run=True, a Flex Template
     launch) is described instead: there is nothing here to wait for or count."""
     import contextlib
@@ -131,13 +137,15 @@ def run_and_summarise(pipeline, options, summarise, describe, progress=None) -> 
     from pipelines.deploy import describe_job_not_run, job_not_run_here
     from pipelines.summary import save_summary
 
-    with progress or contextlib.nullcontext():
+    with memory or contextlib.nullcontext(), progress or contextlib.nullcontext():
         result = pipeline.run()
         if job_not_run_here(result, options):
             print(describe_job_not_run(result, options))
             return 0
         result.wait_until_finish()
     summary = summarise(result)
+    if memory is not None:
+        summary["peak_memory_mb"] = memory.peak_mb
     summary["summary_path"] = save_summary(summary, summary["output"])
     print(describe(summary))
     print(f"  summary: {summary['summary_path']}")
@@ -174,6 +182,7 @@ def parse_stream_flags(flags: list[str]):
 def stream_command(flags: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
 
+    from pipelines.memory import PeakMemory
     from pipelines.streaming import build_stream
     from pipelines.summary import format_stream_summary, new_run_id, stream_counters, stream_summary
 
@@ -192,7 +201,7 @@ def stream_command(flags: list[str]) -> int:
         pipeline, options,
         lambda result: stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
                                       finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
-        format_stream_summary)
+        format_stream_summary, memory=None if settings.remote_runner else PeakMemory())
 
 
 def report_command(flags: list[str]) -> int:
