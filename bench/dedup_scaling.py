@@ -64,20 +64,25 @@ def write_row_pickles(rows: list[dict], folder: str) -> list[str]:
     return paths
 
 
-def run_stages(paths: list[str], with_stories: bool) -> float:
-    """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows; seconds taken."""
+def run_stages(paths: list[str], with_stories: bool, spill: bool = True) -> float:
+    """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows, with a spill
+    folder as `newsbeam run` gives them (or without: `spill=False`); seconds taken."""
+    import contextlib
+
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
     from transforms.dedup.syndication import LabelSyndication
+    from transforms.spill import Spill, spill_folder
     start = time.perf_counter()
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
-        articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
-        labelled, _ = articles | "Syndication" >> LabelSyndication(None)
-        if with_stories:
-            from transforms.dedup.stories import ClusterStories
-            labelled, _ = labelled | "Stories" >> ClusterStories()
-        _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
+    with (spill_folder() if spill else contextlib.nullcontext()) as folder:
+        with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+            articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
+            labelled, _ = articles | "Syndication" >> LabelSyndication(None, spill=Spill(folder))
+            if with_stories:
+                from transforms.dedup.stories import ClusterStories
+                labelled, _ = labelled | "Stories" >> ClusterStories()
+            _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
     return time.perf_counter() - start
 
 

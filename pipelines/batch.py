@@ -14,6 +14,8 @@ from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
+from transforms.packed import INLINE
+from transforms.spill import Spill
 from transforms.storage import join
 from transforms.text import DetectLanguage, ExtractArticles
 from transforms.write import WriteArticles, WriteDeadLetters
@@ -24,7 +26,7 @@ def tag_articles(settings: Settings) -> TagArticles:
     return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size)
 
 
-def process_articles(articles, settings: Settings):
+def process_articles(articles, settings: Settings, spill: Spill = INLINE):
     """The stages after extraction that batch and streaming share: (articles, [dead letters]).
 
     Tagging comes before dedup, though duplicates are then tagged too: it fuses with extraction, so
@@ -32,11 +34,11 @@ def process_articles(articles, settings: Settings):
     alone after the dedup shuffles."""
     articles, language_dead = articles | "Language" >> DetectLanguage(settings.language_prefix_chars)
     articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
-    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings)
+    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings, spill)
     return articles, [language_dead, tag_dead, dedup_dead, *stories_dead]
 
 
-def label_copies_and_stories(articles, settings: Settings):
+def label_copies_and_stories(articles, settings: Settings, spill: Spill = INLINE):
     """Syndication groups and stories: the batch form over a bounded input; one article at a time
     against state for live input (no global grouping), where a story is its syndication group."""
     window_days = settings.dedup_window_days
@@ -46,7 +48,8 @@ def label_copies_and_stories(articles, settings: Settings):
             window_days, expiry_timers=settings.remote_runner)
         articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
         return articles, dedup_dead, []
-    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
+    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days,
+                                                                        spill=spill)
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
                                                                      settings.story_window_days)
     return articles, dedup_dead, [stories_dead]
@@ -57,15 +60,17 @@ def dedup_state_dir(settings: Settings) -> str | None:
     return join(settings.output, "_state", "dedup") if settings.output else None
 
 
-def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
+def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: Spill = INLINE):
     """Add the batch graph to `pipeline`. `files` (from resolve_inputs) may be given by the caller
-    that already resolved them to validate the command line."""
+    that already resolved them to validate the command line; `spill` (a local run's spill folder,
+    transforms/spill.py) keeps what waits at the shuffles on disk."""
     files = files if files is not None else resolve_inputs(list(settings.input), settings.manifest)
 
     raw, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes)
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
-    articles, stage_dead = process_articles(articles, settings)
-    written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition)
+    articles, stage_dead = process_articles(articles, settings, spill)
+    written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
+                                                              spill=spill)
 
     dead = [read_dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)

@@ -107,6 +107,7 @@ def run_command(flags: list[str]) -> int:
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
     from transforms.ingest.read import count_inputs
+    from transforms.spill import Spill
 
     options, settings, files = parse_run_flags(flags)
     from pipelines.deploy import local_path_problem
@@ -116,15 +117,32 @@ def run_command(flags: list[str]) -> int:
     run_id = settings.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
-    build_batch(pipeline, settings, files)
     memory = None if settings.remote_runner else PeakMemory()
     total = None if settings.remote_runner else lambda: sum(count_inputs(f, settings.max_document_bytes) for f in files)
-    return run_and_summarise(
-        pipeline, options,
-        lambda result: build_summary(counters(result), run_id=run_id, started=started,
-                                     finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
-        format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval, count=total,
-                                                 memory=memory), memory=memory)
+    with run_spill_folder(settings) as folder:
+        build_batch(pipeline, settings, files, Spill(folder))
+        return run_and_summarise(
+            pipeline, options,
+            lambda result: build_summary(counters(result), run_id=run_id, started=started,
+                                         finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
+            format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval, count=total,
+                                                     memory=memory), memory=memory)
+
+
+def run_spill_folder(settings):
+    """This run's spill folder (transforms/spill.py), removed when the run ends: a local run keeps
+    what waits at its shuffles there. None (everything in the shuffles) on a remote runner, whose
+    shuffles spill to disk themselves, or with `--spill_dir none`."""
+    import contextlib
+    import os
+
+    from transforms.spill import spill_folder
+    if settings.remote_runner or str(settings.spill_dir).lower() == "none":
+        return contextlib.nullcontext(None)
+    parent = settings.spill_dir
+    if parent and not (os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)):
+        raise UsageError(f"--spill_dir {parent}: not a folder this run can write in")
+    return spill_folder(parent)
 
 
 def run_and_summarise(pipeline, options, summarise, describe, progress=None, memory=None) -> int:

@@ -27,8 +27,9 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
-from transforms.packed import pack, unpack
+from transforms.packed import INLINE, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.storage import join, matching, temp_name, write_atomically
 from transforms.text.identity import partition_date, safe_partition_value
 
@@ -151,9 +152,9 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
 
 
 class WritePartitionDoFn(beam.DoFn):
-    def __init__(self, destination: Destination):
+    def __init__(self, destination: Destination, spill: Spill = INLINE):
         super().__init__()
-        self.destination = destination
+        self.destination, self.spill = destination, spill
         self._written = counter("articles_written")
         self._files = counter("write.files")
         self._skipped = counter("write.already_present")
@@ -161,7 +162,7 @@ class WritePartitionDoFn(beam.DoFn):
 
     def process(self, keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         (date, outlet, shard), packed = keyed
-        rows = (unpack(blob) for blob in packed)
+        rows = (unpack(blob, self.spill) for blob in packed)
         bad = []
         stem = self.destination.stem(window, pane, shard, None)
         path, written, skipped = write_parquet(partition_dir(self.destination.output, date, outlet), shard, rows,
@@ -178,19 +179,23 @@ class WritePartitionDoFn(beam.DoFn):
 
 class WriteArticles(beam.PTransform):
     """articles → (written files, dead letters). `shards` files per partition spread a large
-    outlet-day over workers; the shard of an article is fixed by its id."""
+    outlet-day over workers; the shard of an article is fixed by its id. With a `spill` folder (a
+    local run) the partition shuffle holds handles to the packed articles, not the articles."""
 
-    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = ""):
+    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = "",
+                 spill: Spill = INLINE):
         super().__init__()
         self.destination = Destination(output, windowed, run_tag)
         self.shards = max(1, shards)
+        self.spill = spill
 
     def expand(self, articles):
-        shards = self.shards
+        shards, spill = self.shards, self.spill
         results = (articles
-                   | "KeyByPartition" >> beam.Map(lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), pack(a)))
+                   | "KeyByPartition" >> beam.Map(
+                       lambda a: ((*partition_of(a), int(a["article_id"][:8], 16) % shards), pack(a, spill)))
                    | "GroupByPartition" >> beam.GroupByKey()
-                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.destination))
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.destination, spill))
                    .with_outputs(DEAD, main="ok"))
         return results.ok, results[DEAD]
 

@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.packed import INLINE, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.storage import join, matching, temp_name
 
 INDEX_SHARDS = 8
@@ -89,20 +91,24 @@ def write_index_shard(state_dir: str, shard: int, entries: list[dict]) -> str:
 
 
 class ReadSignatureIndex(beam.PTransform):
-    def __init__(self, state_dir: str, window_days: float):
+    """The index's entries as (article_id, packed node), like LabelSyndication's own nodes."""
+
+    def __init__(self, state_dir: str, window_days: float, spill: Spill = INLINE):
         super().__init__()
-        self.state_dir, self.window_days = state_dir, window_days
+        self.state_dir, self.window_days, self.spill = state_dir, window_days, spill
 
     def expand(self, pbegin):
         # One file per worker call, streamed in record batches: no worker holds the whole index. The
         # index was cut to the window when it was written; a shard no run has rewritten since may
         # hold older entries, which only ever match true copies and are dropped at the next write.
         loaded = counter("dedup.index_read")
+        spill = self.spill
 
         def read(path):
             for node in read_index_file(path):
                 loaded.inc()
-                yield node
+                node["shingles"] = spill.put(node["shingles"])
+                yield node["id"], pack(node, spill)
         return (pbegin
                 | "StateDir" >> beam.Create([self.state_dir])
                 | "IndexFiles" >> beam.FlatMap(index_files)
@@ -112,22 +118,24 @@ class ReadSignatureIndex(beam.PTransform):
 
 def _prefer_earlier(joined):
     """One node per article id: the index's when this article was written before (a rerun)."""
-    _, group = joined
+    article_id, group = joined
     earlier = list(group["earlier"])
-    yield earlier[0] if earlier else list(group["new"])[0]
+    yield article_id, earlier[0] if earlier else list(group["new"])[0]
 
 
 def merge_with_index(nodes, earlier):
-    return ({"new": nodes | "NewById" >> beam.Map(lambda n: (n["id"], n)),
-             "earlier": earlier | "EarlierById" >> beam.Map(lambda n: (n["id"], n))}
+    """(article_id, packed node) of this run and of the index → one per article id."""
+    return ({"new": nodes, "earlier": earlier}
             | "JoinIndex" >> beam.CoGroupByKey()
             | "OneNodePerId" >> beam.FlatMap(_prefer_earlier))
 
 
-def _index_entry(joined):
+def _index_entry(joined, spill: Spill):
     _, group = joined
     labels = list(group["label"])
-    for node in group["node"]:
+    for packed in group["node"]:
+        node = unpack(packed, spill)
+        node["shingles"] = spill.get(node["shingles"])
         if node["rank"].startswith("0|") or not labels:
             canonical = node["canonical"]   # written before: its rows keep the canonical they have
         else:
@@ -138,16 +146,17 @@ def _index_entry(joined):
 class WriteSignatureIndex(beam.PTransform):
     """(nodes, labels) → the index files written (entries within the window of the newest)."""
 
-    def __init__(self, state_dir: str, window_days: float, shards: int = INDEX_SHARDS):
+    def __init__(self, state_dir: str, window_days: float, shards: int = INDEX_SHARDS, spill: Spill = INLINE):
         super().__init__()
-        self.state_dir, self.window_days, self.shards = state_dir, window_days, shards
+        self.state_dir, self.window_days, self.shards, self.spill = state_dir, window_days, shards, spill
 
     def expand(self, nodes_and_labels):
+        """nodes: (article_id, packed node); labels: (article_id, label ref)."""
         nodes, labels = nodes_and_labels
         state_dir, window, shards = self.state_dir, self.window_days, self.shards
-        entries = ({"node": nodes | "NodeById" >> beam.Map(lambda n: (n["id"], n)), "label": labels}
+        entries = ({"node": nodes, "label": labels}
                    | "JoinLabels" >> beam.CoGroupByKey()
-                   | "Entries" >> beam.FlatMap(_index_entry))
+                   | "Entries" >> beam.FlatMap(_index_entry, self.spill))
         newest = (entries
                   | "SeenTimes" >> beam.FlatMap(lambda e: [e["seen"]] if e["seen"] is not None else [])
                   | "Newest" >> beam.CombineGlobally(lambda times: max(times, default=None)))

@@ -142,6 +142,55 @@ def is_exact_key(key: str) -> bool:
     return key.startswith(("h:", "u:"))
 
 
+# --------------------------------------------------------------------------- compact forms of a node
+# What the batch shuffles carry instead of strings: a bucket as (shard, 63-bit key), a node as a 63-bit
+# number and its rank as two 64-bit numbers. A clash of two 63-bit hashes among a million articles has
+# a chance of about 5e-8.
+
+EXACT_SHARDS = {"h": BANDS, "u": BANDS + 1}   # band buckets are sharded by band, exact keys by kind
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+_YEAR_ONE = dt.datetime(1, 1, 1)
+
+
+_MASK63 = (1 << 63) - 1   # Beam's coders take signed 64-bit integers
+
+
+def hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") & _MASK63
+
+
+def bucket_of(key: str) -> tuple[int, int]:
+    """(shard, 64-bit bucket) of a bucket key: a band key's own hash in its band's shard, an exact
+    key's hash in the shard of its kind."""
+    kind, _, value = key.partition(":")
+    if kind in EXACT_SHARDS:
+        return EXACT_SHARDS[kind], hash64(key)
+    return int(kind[1:]), int(value, 16) & _MASK63
+
+
+def is_exact_shard(shard: int) -> bool:
+    return shard >= BANDS
+
+
+def node_number(article_id: str) -> int:
+    """A node's 64-bit number (a hash of its id): what identifies it in the compact shuffles."""
+    return hash64(article_id)
+
+
+def rank_order(rank: str) -> tuple[int, int]:
+    """rank_key as two 64-bit numbers that sort like it: (priority and microseconds of the rank time,
+    the id's order). newsbeam's ids are 32 hex digits, whose first 16 sort like the whole; another id
+    sorts by its first 8 bytes (ties beyond them fall back on node_number)."""
+    priority, when, article_id = rank.split("|", 2)
+    moment = dt.datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%f") - _YEAR_ONE
+    micros = (moment.days * 86400 + moment.seconds) * 1_000_000 + moment.microseconds
+    if _HEX_ID.fullmatch(article_id):
+        order = int(article_id[:16], 16)
+    else:
+        order = int.from_bytes(article_id.encode("utf-8")[:8].ljust(8, b"\0"), "big")
+    return (int(priority) << 62) | micros, order
+
+
 def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """(Jaccard, containment of the smaller set in the larger) of two sorted unique shingle sets."""
     if not len(a) or not len(b):
