@@ -62,9 +62,23 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall((text or "").casefold())
 
 
+# Words repeat across articles: each one's hash is computed once per WORD_CACHE distinct words.
+WORD_CACHE = 100_000
+_WORD_HASHES: dict[str, int] = {}
+
+
+def _word_hash(token: str) -> int:
+    if len(_WORD_HASHES) >= WORD_CACHE:
+        _WORD_HASHES.clear()
+    value = _WORD_HASHES[token] = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(),
+                                                 "little")
+    return value
+
+
 def _word_hashes(tokens: list[str]) -> np.ndarray:
-    return np.array([int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
-                     for t in tokens], dtype=np.uint64)
+    known = _WORD_HASHES
+    return np.fromiter((known[t] if t in known else _word_hash(t) for t in tokens), dtype=np.uint64,
+                       count=len(tokens))
 
 
 def shingle_set(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
@@ -90,10 +104,18 @@ def _identity(value):
     return value
 
 
+_PERMUTATIONS: dict[int, object] = {}
+
+
 def minhash_signature(shingles: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
-    """datasketch MinHash of the shingle hashes (already uniform 32-bit values, so no re-hashing)."""
+    """datasketch MinHash of the shingle hashes (already uniform 32-bit values, so no re-hashing).
+    The permutations depend only on the seed: drawn once per process, not once per article."""
     from datasketch import MinHash
-    m = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity)
+    template = _PERMUTATIONS.get(num_perm)
+    if template is None:
+        template = _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity)
+    m = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity, permutations=template.permutations,
+                scheme=template.scheme)
     if len(shingles):
         m.update_batch(shingles.astype(np.uint64))
     return m.hashvalues.astype(np.uint32)
