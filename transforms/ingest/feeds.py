@@ -2,14 +2,24 @@
 
 feedparser is lenient by design: a feed with an XML error still yields the entries it could read
 (`bozo`). We keep them, and refuse the document only when it yields no entry at all.
+
+Encodings: feedparser takes the charset from the HTTP headers, the XML declaration or a BOM; with none
+of them, or when the declared one fails, it falls back to windows-1252, which turns an undeclared
+cp1251 (or Greek, or Shift-JIS) feed into mojibake. When that fallback reads as mojibake (most of the
+letters outside ASCII), charset-normalizer's guess is taken instead.
 """
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 import hashlib
+import re
 
 from transforms.stage import Rejected
+
+FALLBACK = "windows-1252"      # feedparser's last resort
+MOJIBAKE_SHARE = 0.3           # non-ASCII letters in a windows-1252 reading above this: not Western text
+TAG_RE = re.compile(rb"<[^>]*>")
 
 
 def entry_html(entry) -> str:
@@ -60,9 +70,44 @@ def entry_meta(entry, feed) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
+def looks_like_mojibake(data: bytes) -> bool:
+    """Most letters of the text (markup left out) outside ASCII when read as windows-1252: Western
+    languages keep well under a third (French about 4%), a Cyrillic or Greek text read so is nearly all."""
+    text = TAG_RE.sub(b" ", data).decode(FALLBACK, "replace")
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(not c.isascii() for c in letters) / len(letters) > MOJIBAKE_SHARE
+
+
+def detected_text(data: bytes) -> str | None:
+    """The document decoded with charset-normalizer's guess, when feedparser's fallback was mojibake."""
+    if not looks_like_mojibake(data):
+        return None
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    if best is None or best.encoding.replace("_", "-") in ("cp1252", "windows-1252", "latin-1", "iso8859-1"):
+        return None
+    return str(best)
+
+
+def redecoded(parsed, data: bytes, headers: dict):
+    """Parse again from detected text when feedparser fell back to windows-1252 and got mojibake."""
+    import feedparser
+    if parsed.get("encoding") != FALLBACK or not isinstance(parsed.get("bozo_exception"),
+                                                            feedparser.CharacterEncodingOverride):
+        return parsed
+    text = detected_text(data)
+    if text is None:
+        return parsed
+    text = re.sub(r"""^(\s*<\?xml[^>]*?)\sencoding\s*=\s*["'][^"']*["']""", r"\1", text)  # now UTF-8
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    again = feedparser.parse(text.encode("utf-8"), response_headers={**headers,
+                                                                      "content-type": "application/xml; charset=utf-8"})
+    return again if again.entries else parsed
+
+
 def parse_feed(data: bytes, location: str = "", headers: dict | None = None):
     import feedparser
-    parsed = feedparser.parse(data, response_headers=headers or {})
+    parsed = redecoded(feedparser.parse(data, response_headers=headers or {}), data, headers or {})
     if not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise Rejected("not_a_feed", f"no entries in {location or 'feed'}" + (f": {problem}" if problem else ""),
