@@ -88,7 +88,7 @@ def words(html: str) -> int:
 
 def real_feeds(folder: Path) -> list[dict]:
     from transforms.ingest.feeds import entry_html, parse_feed
-    from transforms.ingest.fetch import looks_truncated
+    from transforms.ingest.feeds import looks_truncated
 
     rows = []
     for path in sorted((folder / "input").iterdir()):
@@ -126,7 +126,7 @@ UNJUDGED = {"reddit.rss", "reddit-atom.rss", "reddit-home.rss"}
 def sweep(rows: list[dict], thresholds=(40, 50, 60, 70, 80, 100, 120, 150, 200)) -> list[str]:
     """Precision / recall of "taken from the feed" against FULL_FEEDS, by threshold, with and without
     the truncation-marker rule."""
-    from transforms.ingest.fetch import looks_truncated
+    from transforms.ingest.feeds import looks_truncated
     lines = [f"  ({sum(r['items'] for r in rows if r['feed'] not in UNJUDGED)} entries; not judged: "
              f"{', '.join(sorted(UNJUDGED))})"]
     for marker in (False, True):
@@ -180,7 +180,7 @@ def main() -> int:
             print(f"    {' ' * len(name)}  now    {json.dumps(snapshot.get(name), ensure_ascii=False)[:300]}")
 
     from transforms.ingest.feeds import entry_html, parse_feed
-    from transforms.ingest.fetch import FULL_TEXT_WORDS, is_full_article
+    from transforms.ingest.feeds import FULL_TEXT_WORDS, is_full_article
     rows = real_feeds(args.data / "feeds_real")
     print(f"\nreal feeds: {sum(r['items'] for r in rows)} items of {sum(r['expected'] for r in rows)} expected, "
           f"titles {sum(r['titles'] for r in rows)}, links {sum(r['links'] for r in rows)}")

@@ -78,7 +78,12 @@ FLAGS = (
     Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM),
     Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM),
     Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM),
-    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM),
+    Flag("max_backoff", "longest wait before retrying a failing feed or page, in seconds", float, 21600.0, STREAM),
+    Flag("fetch_max_tries", "tries of a page failing transiently (DNS, connection, timeout, 429, 5xx) "
+         "before it is a dead letter", int, 8, STREAM),
+    Flag("fetch_max_age", "seconds after its first try a failing page is given up", float, 172800.0, STREAM),
+    Flag("retry_backoff", "seconds before a failed page is tried again (doubling, up to --max-backoff)",
+         float, 60.0, STREAM),
 )
 DEFAULTS = {flag.name: flag.default for flag in FLAGS if flag.default is not None}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from transforms.ingest.feeds import feed_entries, parse_feed
 from transforms.ingest.feedlist import Feed
-from transforms.ingest.fetch import is_full_article, looks_truncated
+from transforms.ingest.feeds import is_full_article, looks_truncated
 
 RUSSIAN = ("Городской совет обсудил новый план транспорта для северных районов. Чиновники заявили, что "
            "трамвайная линия дойдёт до окраин через два года.")

@@ -13,7 +13,7 @@ Politeness and safety live here, once:
   per attempt, retries with exponential backoff for timeouts, connection errors, 429 and 5xx
   (waiting out a `Retry-After` up to the fetch timeout; a longer one is left to the caller).
 
-A failure raises `FetchError(reason, message)` (robots, robots_unreachable, refused_host, dns,
+A failure raises `FetchError(reason, message)` (robots, robots_unreachable, retry_after, refused_host, dns,
 http_<code>, timeout, too_large, redirect_loop, too_many_redirects, connection, content_type, bad_url);
 `transient` says whether asking again later may succeed, `retry_after` what the server asked for.
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from transforms.ingest.decode import decode_text
-from transforms.ingest.rate import rate_limiter, retry_after_seconds
+from transforms.ingest.rate import HostHeld, rate_limiter, retry_after_seconds
 
 PRODUCT = "newsbeam"
 VERSION = "0.1"
@@ -48,7 +48,8 @@ META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+
 
 # Worth asking again later: the network, the server's load, a robots.txt that could not be read.
 # Everything else (404, 410, other 4xx, robots disallow, refused host, too large, ...) is final.
-TRANSIENT_REASONS = {"dns", "connection", "timeout", "robots_unreachable", "http_408", "http_425", "http_429"}
+TRANSIENT_REASONS = {"dns", "connection", "timeout", "robots_unreachable", "retry_after", "http_408", "http_425",
+                     "http_429"}
 
 
 class FetchError(Exception):
@@ -311,7 +312,11 @@ class HttpClient:
         interval = max(self.interval, CRAWL_DELAY.get(host, 0.0))
         # a little more than the interval: a slower connect of the previous request must not let the
         # server see two requests closer together than the limit
-        self.limiter.wait(host, interval + min(JITTER_MARGIN, interval * 0.1))
+        try:   # a host held longer than a fetch may take (a long Retry-After) is not waited for here
+            self.limiter.wait(host, interval + min(JITTER_MARGIN, interval * 0.1), max_wait=self.timeout)
+        except HostHeld as held:
+            raise FetchError("retry_after", f"{host} asked to be left alone for {held.seconds:.0f} s more",
+                             retry_after=held.seconds) from None
         self.requests_made += 1
         request_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate",
                            **(headers or {})}
@@ -324,10 +329,12 @@ class HttpClient:
             raise FetchError("timeout", f"no answer from {url[:200]} within {self.timeout:g} s") from error
         except (HTTPError, OSError) as error:
             raise FetchError("connection", f"{type(error).__name__}: {error}"[:500]) from error
+        consumed = False
         try:
             response_headers = {k.lower(): v for k, v in raw.headers.items()}
             if raw.status in (301, 302, 303, 307, 308, 304) or not 200 <= raw.status < 300:
                 return Response(url, raw.status, response_headers, b"")
+            consumed = True
             length = response_headers.get("content-length", "")
             if length.isdigit() and int(length) > max_bytes and "content-encoding" not in response_headers:
                 raise FetchError("too_large", f"{int(length)} bytes announced, limit {max_bytes}")
@@ -345,4 +352,10 @@ class HttpClient:
                 raise FetchError("connection", f"{type(error).__name__}: {error}"[:500]) from error
             return Response(url, raw.status, response_headers, bytes(body))
         finally:
+            if not consumed:   # an unread body left in a pooled connection would be the next answer's start
+                length = raw.headers.get("content-length", "")
+                if length.isdigit() and int(length) <= CHUNK:
+                    raw.drain_conn()
+                else:
+                    raw.close()
             raw.release_conn()

@@ -1,17 +1,16 @@
 """PollFeeds and NewEntries: the live side of feeds, two stateful steps keyed by feed.
 
 PollFeeds asks each feed for its document when it is due, with a conditional GET while the feed's
-validators (ETag, Last-Modified) are trusted, and backs off exponentially after failures. NewEntries
-lets each entry id through once and forgets ids after a retention period. Both keep their per-feed
-record in Beam state and, so that a later run continues where this one stopped, in
-`OUTPUT/_state/{feeds,seen}/<feed key>.json` (written atomically, through Beam FileSystems). Seen ids
-are saved when an entry is let through, before it is written: a crash loses at most the entries in
-flight, it never writes one twice.
+validators (ETag, Last-Modified, each trusted on its own) are trusted, and backs off exponentially
+after failures (never sooner than a Retry-After). NewEntries lets each entry id through once and
+forgets ids after a retention period. Both keep their per-feed record in Beam state and, so that a
+later run continues where this one stopped, in `OUTPUT/_state/{feeds,seen}/<feed key>.json` (written
+atomically, through Beam FileSystems). An entry let through is first journaled as taken by this run
+(intake.py): until the output holds it, a killed run's successor takes it again.
 """
 from __future__ import annotations
 
 import hashlib
-import logging
 import time as _time
 
 import apache_beam as beam
@@ -21,34 +20,12 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from schemas.dead_letter import DEAD, dead_letter
 from transforms.ingest.feeds import feed_entries
 from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.intake import journal
+from transforms.ingest.state import STATE_DIR, load_state, save_state  # noqa: F401 - STATE_DIR for summary.py
 from transforms.runtime import counter
 from transforms.stage import Rejected
-from transforms.storage import join, read_json, write_json
 
-STATE_DIR = "_state"
 POLL_SLACK = 0.8        # a feed is due again after 80% of its interval: ticks jitter, polls must not skip
-
-
-def state_path(output: str, kind: str, key: str) -> str:
-    return join(output, STATE_DIR, kind, f"{key}.json")
-
-
-def load_state(output: str | None, kind: str, key: str):
-    if not output:
-        return None
-    path = state_path(output, kind, key)
-    try:
-        return read_json(path)
-    except (OSError, ValueError) as error:  # a damaged state file: start afresh, loudly
-        counter(f"state.unreadable.{kind}").inc()
-        logging.getLogger(__name__).warning("ignoring unreadable state %s: %s", path, error)
-        return None
-
-
-def save_state(output: str | None, kind: str, key: str, record) -> None:
-    """Write-then-rename, so a crash leaves the old record or the new one, never half of one."""
-    if output:
-        write_json(state_path(output, kind, key), record)
 
 
 VALIDATORS = {"etag": "If-None-Match", "last_modified": "If-Modified-Since"}
@@ -221,10 +198,11 @@ class NewEntriesDoFn(beam.DoFn):
 
     SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
 
-    def __init__(self, output: str | None, retention: float):
+    def __init__(self, output: str | None, retention: float, run_tag: str = "run"):
         super().__init__()
         self.output = output
         self.retention = float(retention)
+        self.run_tag = run_tag
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam, seen_state=beam.DoFn.StateParam(SEEN)):
         key, poll = keyed
@@ -242,8 +220,9 @@ class NewEntriesDoFn(beam.DoFn):
                 continue
             kept[entry["entry_id"]] = now
             fresh.append(entry)
+        journal(self.output, self.run_tag, key, fresh)   # taken: pending until the output holds them
         if fresh or len(kept) != len(seen):
-            save_state(self.output, "seen", key, kept)  # before the entries go on: never twice
+            save_state(self.output, "seen", key, kept)
         seen_state.write(kept)
         for entry in fresh:
             counter("stream.entries").inc()
@@ -253,10 +232,9 @@ class NewEntriesDoFn(beam.DoFn):
 class NewEntries(beam.PTransform):
     """(feed key, poll result) → entries seen for the first time (within `retention` seconds)."""
 
-    def __init__(self, output: str | None, retention: float):
+    def __init__(self, output: str | None, retention: float, run_tag: str = "run"):
         super().__init__()
-        self.output = output
-        self.retention = retention
+        self.dofn = NewEntriesDoFn(output, retention, run_tag)
 
     def expand(self, polled):
-        return polled | "FirstSighting" >> beam.ParDo(NewEntriesDoFn(self.output, self.retention))
+        return polled | "FirstSighting" >> beam.ParDo(self.dofn)

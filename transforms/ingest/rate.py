@@ -33,6 +33,22 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class HostHeld(Exception):
+    """The host may not be asked for longer than the caller would wait (a long Retry-After)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"held for {seconds:.0f} s")
+        self.seconds = seconds
+
+
+def _reserve(following: float, now: float, interval: float, max_wait: float | None):
+    """(new next slot, slot taken or None when it is further away than `max_wait`)."""
+    slot = max(now, following)
+    if max_wait is not None and slot - now > max_wait:
+        return following, None
+    return slot + interval, slot
+
+
 class HostRateLimiter:
     """At most one request start per `interval` seconds per host, across the threads of a process."""
 
@@ -40,16 +56,30 @@ class HostRateLimiter:
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
 
-    def _take(self, host: str, interval: float, now: float) -> float:
-        slot = max(now, self._next.get(host, 0.0))
-        self._next[host] = slot + interval
-        return slot
-
-    def wait(self, host: str, interval: float, clock=time.monotonic, sleep=time.sleep) -> float:
-        """Block until `host` may be asked again; returns the seconds waited."""
+    def clear(self) -> None:
         with self._lock:
+            self._next.clear()
+
+    def _update(self, host: str, change):
+        new, result = change(self._next.get(host, 0.0))
+        self._next[host] = new
+        return result
+
+    def wait(self, host: str, interval: float, clock=time.monotonic, sleep=time.sleep,
+             max_wait: float | None = None) -> float:
+        """Block until `host` may be asked again; returns the seconds waited. HostHeld, without
+        waiting, when that is more than `max_wait` seconds away."""
+        with self._lock:   # threads of this process queue here (processes of a run on a flock, below)
             now = clock()
-            slot = self._take(host, interval, now)
+            state = {}
+
+            def change(following):
+                new, slot = _reserve(following, now, interval, max_wait)
+                state["following"] = following
+                return new, slot
+            slot = self._update(host, change)
+        if slot is None:
+            raise HostHeld(state["following"] - now)
         delay = slot - now
         if delay > 0:
             sleep(delay)
@@ -58,7 +88,7 @@ class HostRateLimiter:
     def hold(self, host: str, until: float) -> None:
         """No request to `host` before `until` (monotonic seconds)."""
         with self._lock:
-            self._next[host] = max(self._next.get(host, 0.0), until)
+            self._update(host, lambda following: (max(following, until), None))
 
 
 class SharedHostRateLimiter(HostRateLimiter):
@@ -82,19 +112,6 @@ class SharedHostRateLimiter(HostRateLimiter):
             return result
         finally:
             os.close(fd)   # closing releases the lock
-
-    def wait(self, host: str, interval: float, clock=time.monotonic, sleep=time.sleep) -> float:
-        with self._lock:   # threads of this process queue here; processes queue on the flock
-            now = clock()
-            slot = self._update(host, lambda following: (max(now, following) + interval, max(now, following)))
-        delay = slot - now
-        if delay > 0:
-            sleep(delay)
-        return delay
-
-    def hold(self, host: str, until: float) -> None:
-        with self._lock:
-            self._update(host, lambda following: (max(following, until), None))
 
 
 RATE_LIMITER = HostRateLimiter()
