@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+import typing
 
 import apache_beam as beam
 from apache_beam.transforms import trigger, window
@@ -129,10 +130,13 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
     messages = [entries | "ByFeed" >> beam.Map(lambda e: (e["feed_key"], {"entry": e})),
                 ticks | "TickEveryFeed" >> beam.FlatMap(lambda t: [(k, {"tick": float(t)}) for k in keys])]
     if session and session.retaken:
+        def retake(keyed):
+            counter("stream.entries_retaken").inc()
+            return TimestampedValue(keyed, start)
+
         messages.append(pipeline
                         | "Retaken" >> beam.Create([(e["feed_key"], {"entry": e}) for e in session.retaken])
-                        | "AtStart" >> beam.Map(lambda kv: counter("stream.entries_retaken").inc()
-                                                or TimestampedValue(kv, start)))
+                        | "AtStart" >> beam.Map(retake).with_output_types(typing.Tuple[str, dict]))
     raw, fetch_dead = (tuple(messages) | "Messages" >> beam.Flatten()
                        | "FetchPages" >> FetchPages(output, client, retry_policy(settings), run_tag, interval, stop))
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
