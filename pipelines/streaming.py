@@ -59,14 +59,15 @@ class StreamSession:
         self.carried = 0
 
     def __enter__(self) -> "StreamSession":
-        if self.lock:
+        if self.lock:   # local runs only: a streaming runner's checkpoints hold what is in flight
             self.lock.acquire()
-        self.retaken = settle(self.output, self.run_tag)["pending"]
+            self.retaken = settle(self.output, self.run_tag)["pending"]
         return self
 
     def finish(self) -> "StreamSession":
         """After a run that ended: what it took and did not write waits for the next run."""
-        self.carried = len(settle(self.output, f"{self.run_tag}-carried")["pending"])
+        if self.lock:
+            self.carried = len(settle(self.output, f"{self.run_tag}-carried")["pending"])
         return self
 
     def __exit__(self, *exc):
@@ -125,8 +126,9 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
                                                    fire_interval=interval)
     polled, poll_dead = ticks | "PollFeeds" >> PollFeeds(
         feeds, output, client, settings.poll_interval, settings.verify_every, settings.max_backoff)
-    entries = polled | "NewEntries" >> NewEntries(output, settings.seen_days * 86400, run_tag)
-    keys = sorted({feed.key for feed in feeds} | waiting_feeds(output))
+    journal_tag = None if settings.remote_runner else run_tag    # the intake journal is for local runs
+    entries = polled | "NewEntries" >> NewEntries(output, settings.seen_days * 86400, journal_tag)
+    keys = sorted({feed.key for feed in feeds} | (waiting_feeds(output) if journal_tag else set()))
     messages = [entries | "ByFeed" >> beam.Map(lambda e: (e["feed_key"], {"entry": e})),
                 ticks | "TickEveryFeed" >> beam.FlatMap(lambda t: [(k, {"tick": float(t)}) for k in keys])]
     if session and session.retaken:
@@ -138,14 +140,14 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
                         | "Retaken" >> beam.Create([(e["feed_key"], {"entry": e}) for e in session.retaken])
                         | "AtStart" >> beam.Map(retake).with_output_types(typing.Tuple[str, dict]))
     raw, fetch_dead = (tuple(messages) | "Messages" >> beam.Flatten()
-                       | "FetchPages" >> FetchPages(output, client, retry_policy(settings), run_tag, interval, stop))
+                       | "FetchPages" >> FetchPages(output, client, retry_policy(settings), journal_tag, interval, stop))
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = (articles
                            | "ArticleWindows" >> windows
                            | "Write" >> WriteArticles(output, settings.files_per_partition,
                                                       windowed=True, run_tag=run_tag))
-    if output:
+    if output and journal_tag:
         _ = written | "NoteDurable" >> beam.Map(lambda f: note_durable(output, run_tag, f["sources"]))
     dead = [poll_dead, fetch_dead, extract_dead, *stage_dead]
     _ = ((tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "DeadLetterWindows" >> windows,

@@ -50,9 +50,10 @@ def entry_refs(entry: dict) -> set[str]:
     return {entry["source"], link} if link else {entry["source"]}
 
 
-def journal(output: str | None, run_tag: str, name: str, entries: list[dict]) -> None:
-    """Record entries as taken by this run, before they go on."""
-    if output and entries:
+def journal(output: str | None, run_tag: str | None, name: str, entries: list[dict]) -> None:
+    """Record entries as taken by this run, before they go on (no run tag: not journaled, a streaming
+    runner's own checkpoints hold what is in flight)."""
+    if output and run_tag and entries:
         write_json(join(run_folder(output, run_tag), f"{safe_partition_value(name)}-{uuid.uuid4().hex[:12]}.json"),
                    {"entries": entries})
 
