@@ -39,6 +39,8 @@ setup(
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",
+                # tests/pipelines/test_warehouse.py runs deploy/warehouse/*.sql in the DuckDB CLI, as written
+                "duckdb-cli==1.5.6",
                 # tests/browser.py drives headless Chromium over the DevTools protocol
                 "websockets==17.4"],
     },
