@@ -1,7 +1,7 @@
 """Stances toward target claims: who in an article supports or opposes each claim of `--targets`.
 
 Nothing installable does this offline, so the model here is transparent and rule-based, with its
-word lists as data files in `transforms/analysis/lexicons/stance_*.txt`. It works in two steps,
+word lists as data files in `transforms/analysis/lexicons/stance_*.en.txt`. It works in two steps,
 relevance (relevance.py) and polarity (polarity.py), and then finds each cue's holder (holders.py):
 
 1. Relevance. A claim (plus its keywords, plus synonym groups) becomes a set of weighted terms:
@@ -25,7 +25,7 @@ X" in the sentence, else (no parse) to the entities just before the cue. A prono
 to the last person named before it. Names are the entities' `canonical` forms.
 
 The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
-cues (stance_confirm.txt, stance_refute.txt) fully and attitude cues a quarter: refuted → oppose;
+cues (stance_confirm.en.txt, stance_refute.en.txt) fully and attitude cues a quarter: refuted → oppose;
 restated with little hedging → support; otherwise the article reports the claim → neutral. The
 lexicons are English: other languages get no rows (`supports(language)`).
 

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.analysis.lexicons import LEXICON_DIR, lines
+from transforms.analysis.lexicons import LEXICON_DIR
+from transforms.analysis.lexicons import lines as read_lines
 from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, tokenize
 
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
@@ -48,13 +49,17 @@ class Lexicon:
     synonyms: dict[str, str]                       # stem -> its group's representative stem
 
     @classmethod
-    def load(cls, directory=None) -> "Lexicon":
+    def load(cls, directory=None, language: str = "en") -> "Lexicon":
+        """The stance word lists of one language (`stance_<list>.<language>.txt`)."""
         d = Path(directory) if directory else LEXICON_DIR
+
+        def lines(name: str) -> list[str]:
+            return read_lines(d / f"{name}.{language}.txt")
         cues: dict[tuple[str, ...], float] = {}
         factual: set[tuple[str, ...]] = set()
-        for name, sign, is_fact in (("stance_support.txt", 1.0, False), ("stance_oppose.txt", -1.0, False),
-                                    ("stance_confirm.txt", 1.0, True), ("stance_refute.txt", -1.0, True)):
-            for line in lines(d / name):
+        for name, sign, is_fact in (("stance_support", 1.0, False), ("stance_oppose", -1.0, False),
+                                    ("stance_confirm", 1.0, True), ("stance_refute", -1.0, True)):
+            for line in lines(name):
                 phrase, _, weight = line.partition("=")
                 stems = _phrase(phrase)
                 if stems:
@@ -62,18 +67,18 @@ class Lexicon:
                     if is_fact:
                         factual.add(stems)
         synonyms = {}
-        for line in lines(d / "stance_synonyms.txt"):
+        for line in lines("stance_synonyms"):
             group = [stem(w.strip()) for w in line.split(",") if w.strip()]
             for word in group:
                 synonyms.setdefault(word, group[0])
-        stopwords = {stem(w) for w in lines(d / "stance_stopwords.txt")}
+        stopwords = {stem(w) for w in lines("stance_stopwords")}
         return cls(
             cues=cues,
             factual=factual,
-            negators={_phrase(p) for p in lines(d / "stance_negators.txt")} - {()},
-            hedges={_phrase(p) for p in lines(d / "stance_hedges.txt")} - {()},
-            clause_breaks={stem(w) for w in lines(d / "stance_clause_breaks.txt")},
-            speech_verbs={stem(w) for w in lines(d / "stance_speech_verbs.txt")},
+            negators={_phrase(p) for p in lines("stance_negators")} - {()},
+            hedges={_phrase(p) for p in lines("stance_hedges")} - {()},
+            clause_breaks={stem(w) for w in lines("stance_clause_breaks")},
+            speech_verbs={stem(w) for w in lines("stance_speech_verbs")},
             stopwords=stopwords,
             synonyms=synonyms,
         )
