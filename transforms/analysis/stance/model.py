@@ -39,8 +39,9 @@ from dataclasses import dataclass
 
 from transforms.analysis.stance.holders import Holders
 from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
-from transforms.analysis.stance.relevance import TargetIndex, TargetTerms
+from transforms.analysis.stance.relevance import SENTENCE_RELEVANCE, TargetIndex, TargetTerms
 from transforms.analysis.stance.targets import Target
+from transforms.analysis.stance.words import tokenize
 
 SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
@@ -73,23 +74,27 @@ class RuleBasedStance:
 
     def stances(self, *, text: str, title: str = "", language: str = "en", doc=None,
                 entities: list[dict] | None = None, quotes: list[dict] | None = None,
-                outlet: str | None = None, prepared: Prepared | None = None) -> list[dict]:
-        """STANCE rows for every target the article addresses: the article's own, and each holder's.
+                outlet: str | None = None, prepared: Prepared | None = None, title_doc=None,
+                title_entities: list[dict] | None = None, title_quotes: list[dict] | None = None) -> list[dict]:
+        """STANCE rows for every target the article addresses: the article's own, and each holder's
+        (in the text, or in the title when its parse is given: `title_doc`, with entities and quotes
+        whose offsets are into the title).
 
         An article in a language the lexicons do not cover gets none (`supports(language)`)."""
         if not self.supports(language):
             return []
-        entities = entities or []
-        quotes = quotes or []
         if doc is not None and getattr(doc, "text", None) != text:
             doc = None   # a parse of other text (or another library's document) would misplace offsets
+        if title_doc is not None and getattr(title_doc, "text", None) != title:
+            title_doc = None
         if prepared is None and not self.index.text_relevant(text, title):
             return []   # the term-set pre-filter first: no cue search for unconcerned articles
         prep = prepared or self.prepare(text, title, doc)
         relevant = self.index.relevant(prep.terms)
         if not relevant:
             return []
-        holders = Holders(prep, doc, entities, quotes, self.lexicon)
+        holders = (Holders(prep, doc, entities or [], quotes or [], self.lexicon),
+                   Holders(prep, title_doc, title_entities or [], title_quotes or [], self.lexicon, title=True))
         rows = []
         for tt, doc_cov in relevant:
             rows.extend(self._target_rows(tt, doc_cov, prep, holders, outlet))
@@ -116,25 +121,35 @@ class RuleBasedStance:
                     sig.attitude += weight
         return sig
 
-    def _target_rows(self, tt: TargetTerms, doc_cov: float, prep: Prepared, holders: Holders,
+    def _target_rows(self, tt: TargetTerms, doc_cov: float, prep: Prepared, holders: tuple[Holders, Holders],
                      outlet: str | None) -> list[dict]:
         own, rel = self.index.sentence_relevance(tt, prep)
         per_holder: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, None])  # net, best, evidence
+
+        def add(holder, weight, evidence):
+            entry = per_holder[holder]
+            entry[0] += weight
+            if abs(weight) > entry[1] or entry[2] is None:
+                entry[1], entry[2] = max(entry[1], abs(weight)), evidence
+
         for k, sentence in enumerate(prep.sentences):
             if not rel[k]:
                 continue
             evidence = self._evidence(prep, sentence)
+            side = holders[1] if sentence.title else holders[0]
             for cue in sentence.cues:
-                weight = cue.weight * rel[k] * tt.sign
-                for holder in holders.of(cue):
-                    entry = per_holder[holder]
-                    entry[0] += weight
-                    if abs(weight) > entry[1]:
-                        entry[1], entry[2] = abs(weight), evidence
-            for holder in holders.speakers_in(sentence):   # a relevant quote without cues: neutral
-                entry = per_holder[holder]
-                if entry[2] is None:
-                    entry[2] = evidence
+                for holder in side.of(cue):
+                    add(holder, cue.weight * rel[k] * tt.sign, evidence)
+            for names, start, end, weight in side.positions(sentence):
+                about = (prep.title if sentence.title else prep.text)[start:end]
+                if self.index.coverage(tt, self.lexicon.text_terms(tokenize(about)))[0] < SENTENCE_RELEVANCE:
+                    continue
+                inside = [c.weight for c in sentence.cues if start <= c.start and c.end <= end]
+                for holder in names:
+                    add(holder, (sum(inside) if inside else weight) * rel[k] * tt.sign, evidence)
+            for holder in side.speakers_in(sentence):   # a relevant quote without cues: neutral
+                if per_holder[holder][2] is None:
+                    add(holder, 0.0, evidence)
         sig = self.signals(tt, doc_cov, prep)
         label, net = sig.label()
         best_sentence = max(range(len(own)), key=lambda k: own[k])
@@ -147,7 +162,7 @@ class RuleBasedStance:
 
     @staticmethod
     def _evidence(prep: Prepared, sentence: Sentence) -> str:
-        return prep.title if sentence.start < 0 else prep.text[sentence.start:sentence.end]
+        return (prep.title if sentence.title else prep.text)[sentence.start:sentence.end]
 
 
 @dataclass

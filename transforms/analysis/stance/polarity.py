@@ -47,6 +47,9 @@ class Lexicon:
     speech_verbs: set[str]
     stopwords: set[str]
     synonyms: dict[str, str]                       # stem -> its group's representative stem
+    positions: dict[str, float]                    # position noun -> support it gives (holders.positions)
+    possibility: dict[str, float]                  # words that give a statement noun that support
+    anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
 
     @classmethod
     def load(cls, directory=None, language: str = "en") -> "Lexicon":
@@ -72,6 +75,14 @@ class Lexicon:
             for word in group:
                 synonyms.setdefault(word, group[0])
         stopwords = {stem(w) for w in lines("stance_stopwords")}
+        positions, possibility = {}, {}
+        for line in lines("stance_positions"):
+            word, _, weight = line.partition("=")
+            word = word.strip().lower()
+            if word.startswith("~"):
+                possibility[word[1:]] = float(weight)
+            else:
+                positions[word] = float(weight)
         return cls(
             cues=cues,
             factual=factual,
@@ -81,6 +92,9 @@ class Lexicon:
             speech_verbs={stem(w) for w in lines("stance_speech_verbs")},
             stopwords=stopwords,
             synonyms=synonyms,
+            positions=positions,
+            possibility=possibility,
+            anaphora={_phrase(p) for p in lines("stance_anaphora")} - {()},
         )
 
     def term(self, stem_: str) -> str:
@@ -125,17 +139,20 @@ class Cue:
     weight: float       # signed, after negation
     phrase: str
     negated: bool
-    token_index: int    # index into the article's token list
+    token_index: int    # index into the article's token list (-1 in the title)
     factual: bool       # confirms / refutes a fact, rather than an attitude toward a proposal
+    title: bool = False  # in the title: start / end are offsets into the title
 
 
 @dataclass
 class Sentence:
-    start: int
+    start: int          # offsets into the text, or into the title for the title
     end: int
     terms: set[str]
     cues: list[Cue]
     hedges: int
+    title: bool = False
+    anaphora: bool = False   # refers back to what came before ("such plans")
 
 
 @dataclass
@@ -143,7 +160,7 @@ class Prepared:
     text: str
     title: str
     terms: set[str]              # the article's (and title's) terms
-    sentences: list[Sentence]    # the title is sentence 0 when there is one (offsets -1)
+    sentences: list[Sentence]    # the title is sentence 0 when there is one
 
 
 def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
@@ -211,14 +228,16 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
     if title:
         title_tokens = tokenize(title)
         cues, hedges = find_cues(title_tokens, lex)
-        sentences.append(Sentence(-1, -1, lex.text_terms(title_tokens),
-                                  [Cue(0, -1, -1, w, p, n, -1, f) for _, _, w, p, n, f in cues], hedges))
+        cues = [Cue(0, title_tokens[a].start, title_tokens[b].end, w, p, n, -1, f, title=True)
+                for a, b, w, p, n, f in cues]
+        sentences.append(Sentence(0, len(title), lex.text_terms(title_tokens), cues, hedges, title=True))
     for s, e in spans:
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         words = tokens[lo:hi]
         found, hedges = find_cues(words, lex)
         index = len(sentences)
         cues = [Cue(index, words[a].start, words[b].end, w, p, n, lo + a, f) for a, b, w, p, n, f in found]
-        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges))
+        anaphora = bool(_find_phrases(words, lex.anaphora, max_gap=0))
+        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora))
     terms = set().union(*(s.terms for s in sentences)) if sentences else set()
     return Prepared(text, title or "", terms, sentences)

@@ -22,6 +22,7 @@ DOC_RELEVANCE = 0.35        # share of a claim's term weight the article must co
 MIN_TERMS_HIT = 2           # ... and at least this many distinct terms (fewer when the claim is short)
 SENTENCE_RELEVANCE = 0.25   # share of the claim's weight that makes a sentence address the claim
 KEYWORD_BOOST = 2.0         # weight factor of a target's own keywords
+ANAPHORA_REACH = 3          # sentences back that "such plans" may refer to
 PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
 
 
@@ -98,12 +99,16 @@ class TargetIndex:
 
     def sentence_relevance(self, tt: TargetTerms, prep: Prepared) -> tuple[list[float], list[float]]:
         """Each sentence's share of the claim's weight, and its relevance weight: 1 when it addresses
-        the claim, 0.5 right after one that does (the same topic, said on), else 0."""
+        the claim, 0.5 right after one that does (the same topic, said on) or when it refers back
+        ("such plans") to one of the ANAPHORA_REACH sentences before it, else 0."""
         own = [self.coverage(tt, s.terms)[0] for s in prep.sentences]
         rel = []
         for k, cov in enumerate(own):
             r = 1.0 if cov >= SENTENCE_RELEVANCE else 0.0
-            if not r and k > 0 and own[k - 1] >= SENTENCE_RELEVANCE and prep.sentences[k].start >= 0:
+            sentence = prep.sentences[k]
+            reach = ANAPHORA_REACH if sentence.anaphora else 1
+            before = range(max(0, k - reach), k)
+            if not r and not sentence.title and any(own[j] >= SENTENCE_RELEVANCE for j in before):
                 r = 0.5
             rel.append(r)
         return own, rel
