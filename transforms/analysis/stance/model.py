@@ -47,6 +47,7 @@ SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opp
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
 REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
+REPORTED_REFUTED = 3.0      # ... a claim that only reports ("X says …", "X may …")
 ASSERTED_HEDGE_RATE = 0.15  # hedges per sentence up to which the article vouches for the claim
 OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge rate
 
@@ -103,7 +104,8 @@ class RuleBasedStance:
     def signals(self, tt: TargetTerms, doc_cov: float, prep: Prepared) -> "ArticleSignals":
         """What the article's own stance toward one target is decided from."""
         own, rel = self.index.sentence_relevance(tt, prep)
-        sig = ArticleSignals(doc_cov=doc_cov, best_cov=max(own, default=0.0), sentences=len(prep.sentences))
+        sig = ArticleSignals(doc_cov=doc_cov, best_cov=max(own, default=0.0), sentences=len(prep.sentences),
+                             sign=tt.sign, reported=tt.reported)
         for k, sentence in enumerate(prep.sentences):
             sig.hedges_all += sentence.hedges
             for cue in sentence.cues:
@@ -176,20 +178,37 @@ class ArticleSignals:
     attitude: float = 0.0      # support / oppose cues in relevant sentences
     hedges: int = 0            # hedges in relevant sentences
     hedges_all: int = 0
+    sign: int = 1              # the claim's (TargetTerms.sign): -1 when it denies the story it names
+    reported: bool = False     # the claim reports rather than asserts
 
     def label(self) -> tuple[str, float]:
-        """The article's own stance and its net cue score: refuted (a refutation in a sentence on the
-        claim, or two elsewhere) → oppose; restated without hedging → support; else the article
-        reports the claim → neutral."""
+        """The article's own stance and its net cue score (signed toward the claim).
+
+        The article refutes or confirms what the claim says (a refutation in a sentence on the
+        claim, or two elsewhere; for a claim that denies, a refutation of the story it denies) →
+        oppose / support. Otherwise an article that restates the story without hedging vouches for
+        it: support, or oppose for a claim that denies it. A claim that itself only reports ("X says
+        …", "X may …?") is taken sides on only by a clear refutation or confirmation
+        (REPORTED_REFUTED); an article that reports it is neutral."""
         net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
-        if net <= -REFUTED:
+        if self.reported and self.sign > 0:
+            return "neutral", net
+        refuted = REPORTED_REFUTED if self.reported else REFUTED
+        if net <= -refuted:
             return "oppose", net
+        if net >= refuted and self.sign < 0:
+            return "support", net
+        if self.reported:
+            return "neutral", net
         # hedging anywhere says the article reports rather than vouches; on the claim it says so more
         hedges = self.hedges + OFF_TOPIC_HEDGE * (self.hedges_all - self.hedges)
         sentences = self.relevant + OFF_TOPIC_HEDGE * (self.sentences - self.relevant)
         hedge_rate = hedges / sentences if self.relevant else 1.0
-        if hedge_rate <= ASSERTED_HEDGE_RATE and net > -SUPPORT_MARGIN:
+        vouches = hedge_rate <= ASSERTED_HEDGE_RATE and self.sign * net > -SUPPORT_MARGIN
+        if vouches and self.sign > 0:
             return "support", max(net, SUPPORT_MARGIN)
+        if vouches:
+            return "oppose", min(net, -SUPPORT_MARGIN)
         return "neutral", net
 
 

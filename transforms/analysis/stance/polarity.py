@@ -50,6 +50,8 @@ class Lexicon:
     positions: dict[str, float]                    # position noun -> support it gives (holders.positions)
     possibility: dict[str, float]                  # words that give a statement noun that support
     anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
+    claim_negators: set[str]                       # stems that make a claim deny what it names
+    claim_reported: set[str]                       # words that make a claim report rather than assert
 
     @classmethod
     def load(cls, directory=None, language: str = "en") -> "Lexicon":
@@ -95,6 +97,8 @@ class Lexicon:
             positions=positions,
             possibility=possibility,
             anaphora={_phrase(p) for p in lines("stance_anaphora")} - {()},
+            claim_negators={stem(w) for w in lines("stance_claim_negators")},
+            claim_reported={w.lower() for w in lines("stance_claim_reported")},
         )
 
     def term(self, stem_: str) -> str:
@@ -205,10 +209,6 @@ def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
         out.append((first, last, weight, " ".join(phrase), negated, factual))
     hedges = len(hedge_spans) + hedges_extra
     return out, hedges
-
-
-def cue_score(tokens: list[Token], lex: Lexicon) -> float:
-    return sum(c[2] for c in find_cues(tokens, lex)[0])
 
 
 def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from transforms.analysis.stance.polarity import Lexicon, Prepared, cue_score
+from transforms.analysis.stance.polarity import Lexicon, Prepared, find_cues
 from transforms.analysis.stance.targets import Target
 from transforms.analysis.stance.words import tokenize
 
@@ -31,7 +31,19 @@ class TargetTerms:
     target: Target
     weights: dict[str, float]
     total: float
-    sign: int          # -1 when the claim itself refutes ("X is a hoax"): the text's polarity flips
+    sign: int          # -1 when the claim itself refutes ("X is a hoax", "X has not"): the text's polarity flips
+    reported: bool = False   # the claim reports rather than asserts ("X says …", "X may …", "… ?")
+
+
+def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, bool]:
+    """(sign, reported) of a claim: -1 when it refutes or denies (a refute cue, or a negator such as
+    "not"); reported when it hedges, attributes or asks (stance_claim_reported, hedges, "?")."""
+    tokens = tokenize(claim)
+    cues, hedges = find_cues(tokens, lexicon)
+    refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
+    denies = any(t.stem in lexicon.claim_negators for t in tokens)
+    reported = hedges > 0 or "?" in claim or any(t.text.lower() in lexicon.claim_reported for t in tokens)
+    return (-1 if refutes or denies else 1), reported
 
 
 class TargetIndex:
@@ -52,8 +64,8 @@ class TargetIndex:
             for term, boost in terms.items():
                 idf = math.log((n + 1) / (df[term] + 0.5)) + 1.0
                 weights[term] = idf * boost
-            sign = -1 if cue_score(tokenize(target.claim), lexicon) < 0 else 1
-            self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign))
+            sign, reported = claim_modality(target.claim, lexicon)
+            self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign, reported))
             for term in weights:
                 self._index[term].append(i)
 
