@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 from transforms.analysis.stance.holders import Holders
 from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
-from transforms.analysis.stance.relevance import SENTENCE_RELEVANCE, TargetIndex, TargetTerms
+from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, SENTENCE_RELEVANCE, TargetIndex,
+                                                   TargetTerms)
 from transforms.analysis.stance.targets import Target
 from transforms.analysis.stance.words import tokenize
 
@@ -47,6 +48,7 @@ SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opp
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
 REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
+ATTRIBUTED_FACT = 0.5      # weight of a confirmation / refutation the article reports someone making
 REPORTED_REFUTED = 3.0      # ... a claim that only reports ("X says …", "X may …")
 ASSERTED_HEDGE_RATE = 0.15  # hedges per sentence up to which the article vouches for the claim
 OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge rate
@@ -108,9 +110,10 @@ class RuleBasedStance:
                              sign=tt.sign, reported=tt.reported)
         for k, sentence in enumerate(prep.sentences):
             sig.hedges_all += sentence.hedges
+            voice = ATTRIBUTED_FACT if sentence.attributed else 1.0
             for cue in sentence.cues:
                 if cue.factual:
-                    sig.fact_all += cue.weight * tt.sign
+                    sig.fact_all += cue.weight * tt.sign * voice
             if not rel[k]:
                 continue
             sig.relevant += 1
@@ -118,6 +121,7 @@ class RuleBasedStance:
             for cue in sentence.cues:
                 weight = cue.weight * rel[k] * tt.sign
                 if cue.factual:
+                    weight *= voice
                     sig.fact += weight
                 else:
                     sig.attitude += weight
@@ -179,7 +183,7 @@ class ArticleSignals:
     hedges: int = 0            # hedges in relevant sentences
     hedges_all: int = 0
     sign: int = 1              # the claim's (TargetTerms.sign): -1 when it denies the story it names
-    reported: bool = False     # the claim reports rather than asserts
+    reported: int = ASSERTED   # the claim asserts, attributes ("X says …") or hedges ("X may …?")
 
     def label(self) -> tuple[str, float]:
         """The article's own stance and its net cue score (signed toward the claim).
@@ -191,9 +195,9 @@ class ArticleSignals:
         …", "X may …?") is taken sides on only by a clear refutation or confirmation
         (REPORTED_REFUTED); an article that reports it is neutral."""
         net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
-        if self.reported and self.sign > 0:
+        if self.reported == HEDGED:
             return "neutral", net
-        refuted = REPORTED_REFUTED if self.reported else REFUTED
+        refuted = REPORTED_REFUTED if self.reported == ATTRIBUTED else REFUTED
         if net <= -refuted:
             return "oppose", net
         if net >= refuted and self.sign < 0:

@@ -157,6 +157,7 @@ class Sentence:
     hedges: int
     title: bool = False
     anaphora: bool = False   # refers back to what came before ("such plans")
+    attributed: bool = False  # someone else's words (a speech verb, "according to"), not the article's
 
 
 @dataclass
@@ -238,6 +239,8 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
         index = len(sentences)
         cues = [Cue(index, words[a].start, words[b].end, w, p, n, lo + a, f) for a, b, w, p, n, f in found]
         anaphora = bool(_find_phrases(words, lex.anaphora, max_gap=0))
-        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora))
+        attributed = any(w.stem in lex.speech_verbs or w.stem == "accord" for w in words)
+        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora,
+                                  attributed=attributed))
     terms = set().union(*(s.terms for s in sentences)) if sentences else set()
     return Prepared(text, title or "", terms, sentences)

@@ -26,24 +26,32 @@ ANAPHORA_REACH = 3          # sentences back that "such plans" may refer to
 PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
 
 
+ASSERTED, ATTRIBUTED, HEDGED = 0, 1, 2   # how a claim states what it says (claim_modality)
+
+
 @dataclass
 class TargetTerms:
     target: Target
     weights: dict[str, float]
     total: float
     sign: int          # -1 when the claim itself refutes ("X is a hoax", "X has not"): the text's polarity flips
-    reported: bool = False   # the claim reports rather than asserts ("X says …", "X may …", "… ?")
+    reported: int = ASSERTED  # ATTRIBUTED ("X says …") or HEDGED ("X may …", "reportedly", "… ?")
 
 
-def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, bool]:
-    """(sign, reported) of a claim: -1 when it refutes or denies (a refute cue, or a negator such as
-    "not"); reported when it hedges, attributes or asks (stance_claim_reported, hedges, "?")."""
+def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, int]:
+    """(sign, reported) of a claim: sign -1 when it refutes or denies (a refute cue, or a negator
+    such as "not"); reported HEDGED when it hedges or asks (stance_hedges, "?"), else ATTRIBUTED when
+    it attributes (stance_claim_reported: "says", "source"), else ASSERTED. A denial stays one when
+    it is attributed or hedged ("Eyewitness says video was staged"): reported is ASSERTED then."""
     tokens = tokenize(claim)
     cues, hedges = find_cues(tokens, lexicon)
     refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
     denies = any(t.stem in lexicon.claim_negators for t in tokens)
-    reported = hedges > 0 or "?" in claim or any(t.text.lower() in lexicon.claim_reported for t in tokens)
-    return (-1 if refutes or denies else 1), reported
+    if refutes or denies:
+        return -1, ASSERTED
+    if hedges or "?" in claim:
+        return 1, HEDGED
+    return 1, ATTRIBUTED if any(t.text.lower() in lexicon.claim_reported for t in tokens) else ASSERTED
 
 
 class TargetIndex:
