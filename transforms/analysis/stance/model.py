@@ -33,9 +33,13 @@ lexicons are English: other languages get no rows (`supports(language)`).
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+
+from transforms.analysis.lexicons import LEXICON_DIR, lines
 
 from transforms.analysis.stance.holders import Holders
 from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
@@ -59,10 +63,11 @@ class RuleBasedStance:
 
     languages = ("en",)   # the languages the lexicons are written for; `und`/None is tried as English
 
-    def __init__(self, targets: list[Target], lexicon_dir=None):
+    def __init__(self, targets: list[Target], lexicon_dir=None, calibrated: bool = True):
         self.targets = list(targets)
         self.lexicon = Lexicon.load(lexicon_dir)
         self.index = TargetIndex(self.targets, self.lexicon)
+        self.calibration = Calibration.load(lexicon_dir) if calibrated else Calibration({})
 
     def supports(self, language: str | None) -> bool:
         return not language or language == "und" or language in self.languages
@@ -159,8 +164,9 @@ class RuleBasedStance:
         sig = self.signals(tt, doc_cov, prep)
         label, net = sig.label()
         best_sentence = max(range(len(own)), key=lambda k: own[k])
-        rows = [_row(tt.target.id, outlet or "article", "article", label,
-                     _confidence(net, doc_cov, label), self._evidence(prep, prep.sentences[best_sentence]))]
+        score = self.calibration(label, _confidence(net, doc_cov, label))
+        rows = [_row(tt.target.id, outlet or "article", "article", label, score,
+                     self._evidence(prep, prep.sentences[best_sentence]))]
         for (name, kind), (net, _, evidence) in per_holder.items():
             label = _label(net)
             rows.append(_row(tt.target.id, name, kind, label, _confidence(net, doc_cov, label), evidence or ""))
@@ -229,6 +235,37 @@ def _confidence(net: float, relevance: float, label: str) -> float:
     if label == "neutral":
         return round(float(min(1.0, relevance)), 3)
     return round(float(1.0 - math.exp(-abs(net))), 3)
+
+
+class Calibration:
+    """The article row's score as the probability that its label is right: per label, a monotone
+    piecewise-linear map of the raw confidence, fitted (isotonic regression, `eval/stance.py
+    --fit-calibration`) on the FNC-1 dev slice and shipped as stance_calibration.en.txt. No table:
+    the raw confidence."""
+
+    def __init__(self, knots: dict[str, list[tuple[float, float]]]):
+        self.knots = knots
+
+    @classmethod
+    def load(cls, directory=None, language: str = "en") -> "Calibration":
+        knots: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for line in lines((Path(directory) if directory else LEXICON_DIR) / f"stance_calibration.{language}.txt"):
+            label, raw, calibrated = line.split()
+            knots[label].append((float(raw), float(calibrated)))
+        return cls({label: sorted(points) for label, points in knots.items()})
+
+    def __call__(self, label: str, raw: float) -> float:
+        points = self.knots.get(label)
+        if not points:
+            return raw
+        xs = [x for x, _ in points]
+        i = bisect.bisect_left(xs, raw)
+        if i == 0:
+            return points[0][1]
+        if i == len(points):
+            return points[-1][1]
+        (x0, y0), (x1, y1) = points[i - 1], points[i]
+        return round(y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1, 3)
 
 
 def _row(target_id, holder, holder_type, label, score, evidence) -> dict:
