@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   entities       array(row(text varchar, label varchar, start integer, "end" integer, canonical varchar)),
   quotes         array(row(speaker varchar, text varchar, start integer, "end" integer, direct boolean)),
   stances        array(row(target_id varchar, holder varchar, holder_type varchar, label varchar, score real, evidence varchar)),
+  title_entities array(row(text varchar, label varchar, start integer, "end" integer, canonical varchar)),
+  title_quotes   array(row(speaker varchar, text varchar, start integer, "end" integer, direct boolean)),
   tone           real,
   schema_version varchar,
   "date"         date,

