@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 ENTITY = pa.struct([
     ("text", pa.string()),
     ("label", pa.string()),        # PERSON | ORG | LOC | MISC
     ("start", pa.int32()),         # character offsets into `text`
     ("end", pa.int32()),
-    ("canonical", pa.string()),    # the fullest name for this entity seen in the article
+    ("canonical", pa.string()),    # the fullest name for this entity seen in the article, in its language
+    ("canonical_latin", pa.string()),  # `canonical` in Latin letters ("Дмитрий Песков" → "Dmitrii Peskov")
 ])
 QUOTE = pa.struct([
     ("speaker", pa.string()),
@@ -69,7 +70,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("entities", pa.list_(ENTITY)),
     ("quotes", pa.list_(QUOTE)),
     ("stances", pa.list_(STANCE)),
-    ("tone", pa.float32()),        # document-level sentiment (VADER compound), English only
+    ("tone", pa.float32()),        # document sentiment in [-1, 1] (en, fr); null where no lexicon (see tone.py)
     ("schema_version", pa.string()),
 ])
 
