@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 
-PRONOUNS = {"en": {"he", "she", "him", "her"}, "fr": {"il", "elle"}, "ru": {"он", "она"}}
+PRONOUNS = {"en": {"he", "she", "him", "her"}, "fr": {"il", "elle", "-il", "-elle"}, "ru": {"он", "она"}}
 # Verbs whose object, not a clause, is the statement ("criticised such plans", "warned of ...").
 OBJECT_VERBS = {"criticise", "criticize", "warn", "deny", "call", "urge", "condemn", "reject", "praise",
-                "welcome", "critique", "averti", "prévient",
+                "welcome", "critique", "averti", "prévient", "dénonce", "dément",
                 "призвать", "раскритиковать", "осудить", "отвергнуть", "предупредить"}
 ROLE_SYNONYMS = {"head of state": "president", "head of government": "prime"}
 ACCORDING = {"en": ("according", "to"), "fr": ("selon", None), "ru": ("словам|мнению", "по")}  # "по словам X"
@@ -45,6 +45,29 @@ def a_name(entity_of, span) -> bool:
         return True
     ent = entity_of(words[0])
     return ent is not None and ent["end"] >= span.end_char - 1
+
+
+# French puts the speech verb and its subject after the statement: "…, ont indiqué les opérateurs."
+INVERTED_LANGUAGES = ("fr",)
+INVERTED_SUBJECT_DEPS = ("nsubj", "obj", "expl:subj", "dep", "appos")
+VERB_GROUP_DEPS = ("aux", "aux:tense", "aux:pass", "expl:subj", "advmod", "nsubj")
+
+
+def inverted_speech(verb):
+    """(statement tokens, subject token) when `verb` follows its statement after a comma, the subject
+    after it ("…, ont indiqué les opérateurs", "…, estime-t-elle"); else None."""
+    doc, sent = verb.doc, verb.sent
+    left = verb.i - 1
+    while left >= sent.start and doc[left].dep_ in VERB_GROUP_DEPS and doc[left].head.i == verb.i:
+        left -= 1
+    if left < sent.start or doc[left].text != "," or left == 0:
+        return None
+    # the small parser often makes "…, ont indiqué X" a sentence of its own: the statement is the one before
+    opening = sent.start if left > sent.start else doc[left - 1].sent.start
+    statement = [t for t in doc[opening:left]]
+    subject = next((t for t in verb.rights if t.dep_ in INVERTED_SUBJECT_DEPS and not t.is_punct
+                    and t.text not in ("-t", "-t-")), None)
+    return (statement, subject) if subject is not None else None
 
 
 def has_finite_verb(tokens) -> bool:

@@ -26,9 +26,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from transforms.analysis.lexicons import LEXICON_DIR, person_roles, read_lexicon
-from transforms.analysis.quote_languages import (ACCORDING, AS_MARKS, DIALOGUE_LANGUAGES, LEMMA_LEXICONS,
-                                                 NAMES_IN_GUILLEMETS, OBJECT_VERBS, PRONOUNS, ROLE_SYNONYMS,
-                                                 a_name, dialogue_spans, has_finite_verb)
+from transforms.analysis.quote_languages import (ACCORDING, AS_MARKS, DIALOGUE_LANGUAGES, INVERTED_LANGUAGES,
+                                                 LEMMA_LEXICONS, NAMES_IN_GUILLEMETS, OBJECT_VERBS, PRONOUNS,
+                                                 ROLE_SYNONYMS, a_name, dialogue_spans, has_finite_verb,
+                                                 inverted_speech)
 
 QUOTE_MARKS = {"“": "”", "\"": "\"", "«": "»", "„": "“"}
 MAX_QUOTE_CHARS = 3000
@@ -316,6 +317,12 @@ def _reported_by_verb(att: Attributor, verb, base: str):
             span = _span_text(doc, tokens)
             if span:
                 yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
+        return
+    inverted = inverted_speech(verb) if att.language in INVERTED_LANGUAGES else None
+    if inverted:
+        span = _span_text(doc, inverted[0])
+        if span:
+            yield _quote(doc.text, att.speaker_of(inverted[1]), *span, False)
         return
     marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in AS_MARKS]
     if (marks or verb.dep_ == "parataxis") and verb.head.i != verb.i:  # "As X said, <statement>"

@@ -7,7 +7,6 @@ pronoun subject resolves to the last person named before it. Names are the entit
 from __future__ import annotations
 
 from transforms.analysis.stance.polarity import Cue, Lexicon, Prepared, Sentence
-from transforms.analysis.stance.words import stem
 
 HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 
@@ -15,9 +14,9 @@ HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 class Holders:
     """Who a cue belongs to: the quote's speaker, the clause's subject entities, or nobody."""
 
-    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
-    PRONOUNS = {"he", "she", "him", "her"}
-    FIRST_PERSON = {"i", "we", "me", "us", "you"}
+    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl", "nsubj:pass"}   # the last: UD (French, Russian)
+    PRONOUNS = {"he", "she", "him", "her", "il", "elle", "-il", "-elle", "он", "она"}
+    FIRST_PERSON = {"i", "we", "me", "us", "you", "je", "nous", "on", "vous", "я", "мы", "вы"}
 
     def __init__(self, prep: Prepared, doc, entities: list[dict], quotes: list[dict], lexicon: Lexicon):
         self.prep, self.doc, self.lexicon = prep, doc, lexicon
@@ -97,6 +96,7 @@ class Holders:
                         if obj.dep_ == "pobj" and (names := self._heads_entities(obj)):
                             return names
         for tok in sentence:
+            stem = self.lexicon.stem
             if tok.pos_ == "VERB" and stem(tok.text) in self.lexicon.speech_verbs | {stem(tok.lemma_)}:
                 if stem(tok.lemma_) not in self.lexicon.speech_verbs:
                     continue

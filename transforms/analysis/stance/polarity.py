@@ -12,15 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.analysis.lexicons import LEXICON_DIR, lines
-from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, tokenize
+from typing import Callable
+
+from transforms.analysis.lexicons import LEXICON_DIR
+from transforms.analysis.lexicons import lines as lexicon_lines
+from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, stemmer, tokenize
 
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
 HEDGE_WINDOW = 3            # words a hedge ("might", "could") may precede a cue by to weaken it
 HEDGED_CUE = 0.5            # weight factor of a hedged cue
 
 
-def _phrase(text: str) -> tuple[str, ...]:
+def _phrase(text: str, stem_word=stem) -> tuple[str, ...]:
     """Phrase words as stems; a word written in double quotes matches only that exact form
     ("\"doctored\"" must not match "doctor")."""
     out = []
@@ -28,7 +31,7 @@ def _phrase(text: str) -> tuple[str, ...]:
         if m.group(1):
             out.extend("=" + w.lower() for w in m.group(1).split())
         else:
-            out.extend(t.stem for t in tokenize(m.group(2)) if not t.punct)
+            out.extend(t.stem for t in tokenize(m.group(2), stem_word) if not t.punct)
     return tuple(out)
 
 
@@ -46,36 +49,50 @@ class Lexicon:
     speech_verbs: set[str]
     stopwords: set[str]
     synonyms: dict[str, str]                       # stem -> its group's representative stem
+    language: str = "en"
+    stem: Callable[[str], str] = stem              # the language's stemmer (words.stemmer)
+
+    def tokenize(self, text: str) -> list[Token]:
+        return tokenize(text, self.stem)
 
     @classmethod
-    def load(cls, directory=None) -> "Lexicon":
+    def load(cls, directory=None, language: str = "en") -> "Lexicon":
+        """The word lists of `directory` (the package's lexicons/ by default): `stance_NAME.txt` for
+        English, `stance_NAME.<language>.txt` for another language, stemmed by its stemmer."""
         d = Path(directory) if directory else LEXICON_DIR
+        stem = stemmer(language)
+        suffix = ".txt" if language == "en" else f".{language}.txt"
+
+        def lines(name: str) -> list[str]:
+            return lexicon_lines(d / name.replace(".txt", suffix))
         cues: dict[tuple[str, ...], float] = {}
         factual: set[tuple[str, ...]] = set()
         for name, sign, is_fact in (("stance_support.txt", 1.0, False), ("stance_oppose.txt", -1.0, False),
                                     ("stance_confirm.txt", 1.0, True), ("stance_refute.txt", -1.0, True)):
-            for line in lines(d / name):
+            for line in lines(name):
                 phrase, _, weight = line.partition("=")
-                stems = _phrase(phrase)
+                stems = _phrase(phrase, stem)
                 if stems:
                     cues[stems] = sign * float(weight.strip() or 1.0)
                     if is_fact:
                         factual.add(stems)
         synonyms = {}
-        for line in lines(d / "stance_synonyms.txt"):
+        for line in lines("stance_synonyms.txt"):
             group = [stem(w.strip()) for w in line.split(",") if w.strip()]
             for word in group:
                 synonyms.setdefault(word, group[0])
-        stopwords = {stem(w) for w in lines(d / "stance_stopwords.txt")}
+        stopwords = {stem(w) for w in lines("stance_stopwords.txt")}
         return cls(
             cues=cues,
             factual=factual,
-            negators={_phrase(p) for p in lines(d / "stance_negators.txt")} - {()},
-            hedges={_phrase(p) for p in lines(d / "stance_hedges.txt")} - {()},
-            clause_breaks={stem(w) for w in lines(d / "stance_clause_breaks.txt")},
-            speech_verbs={stem(w) for w in lines(d / "stance_speech_verbs.txt")},
+            negators={_phrase(p, stem) for p in lines("stance_negators.txt")} - {()},
+            hedges={_phrase(p, stem) for p in lines("stance_hedges.txt")} - {()},
+            clause_breaks={stem(w) for w in lines("stance_clause_breaks.txt")},
+            speech_verbs={stem(w) for w in lines("stance_speech_verbs.txt")},
             stopwords=stopwords,
             synonyms=synonyms,
+            language=language,
+            stem=stem,
         )
 
     def term(self, stem_: str) -> str:
@@ -200,11 +217,11 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
                          for s, e in line_spans(text[sent.start_char:sent.end_char]))
     else:
         spans = split_sentences(text)
-    tokens = tokenize(text)
+    tokens = lex.tokenize(text)
     starts = [t.start for t in tokens]
     sentences = []
     if title:
-        title_tokens = tokenize(title)
+        title_tokens = lex.tokenize(title)
         cues, hedges = find_cues(title_tokens, lex)
         sentences.append(Sentence(-1, -1, lex.text_terms(title_tokens),
                                   [Cue(0, -1, -1, w, p, n, -1, f) for _, _, w, p, n, f in cues], hedges))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from transforms.analysis.stance.polarity import Lexicon, Prepared, cue_score
 from transforms.analysis.stance.targets import Target
-from transforms.analysis.stance.words import tokenize
 
 # Knobs, set by hand and checked on a small development slice of FNC-1 (eval/stance.py documents it).
 DOC_RELEVANCE = 0.35        # share of a claim's term weight the article must contain
@@ -51,7 +50,7 @@ class TargetIndex:
             for term, boost in terms.items():
                 idf = math.log((n + 1) / (df[term] + 0.5)) + 1.0
                 weights[term] = idf * boost
-            sign = -1 if cue_score(tokenize(target.claim), lexicon) < 0 else 1
+            sign = -1 if cue_score(lexicon.tokenize(target.claim), lexicon) < 0 else 1
             self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign))
             for term in weights:
                 self._index[term].append(i)
@@ -60,7 +59,7 @@ class TargetIndex:
         """term -> boost for the claim's content words and the keywords."""
         lex = self.lexicon
         terms: dict[str, float] = {}
-        claim_tokens = [t for t in tokenize(target.claim) if not t.punct]
+        claim_tokens = [t for t in lex.tokenize(target.claim) if not t.punct]
         for k, tok in enumerate(claim_tokens):
             if tok.stem in lex.stopwords or len(tok.stem) < 2:
                 continue
@@ -69,7 +68,7 @@ class TargetIndex:
             term = lex.term(tok.stem)
             terms[term] = max(terms.get(term, 0.0), boost)
         for keyword in target.keywords:
-            for tok in tokenize(keyword):
+            for tok in lex.tokenize(keyword):
                 if not tok.punct and tok.stem not in lex.stopwords:
                     term = lex.term(tok.stem)
                     terms[term] = max(terms.get(term, 0.0), KEYWORD_BOOST)
@@ -94,7 +93,7 @@ class TargetIndex:
                 if (cov := self.doc_relevance(tt, terms))]
 
     def text_relevant(self, text: str, title: str = "") -> list[tuple[TargetTerms, float]]:
-        return self.relevant(self.lexicon.text_terms(tokenize(f"{title or ''}\n{text or ''}")))
+        return self.relevant(self.lexicon.text_terms(self.lexicon.tokenize(f"{title or ''}\n{text or ''}")))
 
     def sentence_relevance(self, tt: TargetTerms, prep: Prepared) -> tuple[list[float], list[float]]:
         """Each sentence's share of the claim's weight, and its relevance weight: 1 when it addresses
