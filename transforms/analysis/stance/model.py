@@ -26,8 +26,9 @@ to the last person named before it. Names are the entities' `canonical` forms.
 
 The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
 cues (stance_confirm.txt, stance_refute.txt) fully and attitude cues a quarter: refuted → oppose;
-restated with little hedging → support; otherwise the article reports the claim → neutral. The
-lexicons are English: other languages get no rows (`supports(language)`).
+restated with little hedging → support; otherwise the article reports the claim → neutral. One
+instance reads one language (`language`, English by default); languages.py runs French and Russian
+through the same rules with their own word lists and the claims carried over into them.
 
 `StanceModel` is the interface: a natural-language-inference model can implement it later.
 """
@@ -53,14 +54,16 @@ OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge
 class RuleBasedStance:
     """Transparent, lexicon-driven stance detection (see the module docstring)."""
 
-    languages = ("en",)   # the languages the lexicons are written for; `und`/None is tried as English
-
-    def __init__(self, targets: list[Target], lexicon_dir=None):
+    def __init__(self, targets: list[Target], lexicon_dir=None, language: str = "en"):
         self.targets = list(targets)
-        self.lexicon = Lexicon.load(lexicon_dir)
+        self.language = language
+        self.languages = (language,)   # the lexicons' language; for English `und`/None is tried too
+        self.lexicon = Lexicon.load(lexicon_dir, language)
         self.index = TargetIndex(self.targets, self.lexicon)
 
     def supports(self, language: str | None) -> bool:
+        if self.language != "en":
+            return language == self.language
         return not language or language == "und" or language in self.languages
 
     def relevant_targets(self, text: str, title: str = "") -> list[Target]:
