@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transforms import entities as ner  # noqa: E402
+from transforms.analysis import entities as ner  # noqa: E402
 
 TYPES = ("PER", "ORG", "LOC", "MISC")
 HEADLINE = ("PER", "ORG", "LOC")
