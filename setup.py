@@ -35,8 +35,10 @@ setup(
         "datasketch==2.0.0",       # MinHash for syndication groups (transforms/dedup/signatures.py)
         "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
         "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/dedup/stories.py)
-        "anyascii==0.3.3",
-        "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT         # names in Latin letters across scripts (transforms/text/translit.py), ISC
+        "anyascii==0.3.3",         # names in Latin letters across scripts (transforms/text/translit.py), ISC
+        "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT
+        "snowballstemmer==3.1.1",  # Russian and French stems for the stance rules (stance/words.py), BSD-3
+        "textblob-fr==0.2.0",      # its French sentiment lexicon (Pattern's), read by tone.py, MIT
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

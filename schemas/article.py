@@ -15,7 +15,8 @@ ENTITY = pa.struct([
     ("label", pa.string()),        # PERSON | ORG | LOC | MISC
     ("start", pa.int32()),         # character offsets into `text`
     ("end", pa.int32()),
-    ("canonical", pa.string()),    # the fullest name for this entity seen in the article
+    ("canonical", pa.string()),    # the fullest name for this entity seen in the article, in its language
+    ("canonical_latin", pa.string()),  # `canonical` in Latin letters ("Дмитрий Песков" → "Dmitrii Peskov")
 ])
 QUOTE = pa.struct([
     ("speaker", pa.string()),
@@ -71,7 +72,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("stances", pa.list_(STANCE)),
     ("title_entities", pa.list_(ENTITY)),   # offsets into `title`
     ("title_quotes", pa.list_(QUOTE)),
-    ("tone", pa.float32()),        # document-level sentiment (VADER compound), English only
+    ("tone", pa.float32()),        # document sentiment in [-1, 1] (en, fr); null where no lexicon (see tone.py)
     ("schema_version", pa.string()),
 ])
 

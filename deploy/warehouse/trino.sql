@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   is_duplicate   boolean,
   duplicate_of   varchar,
   story_id       varchar,
-  entities       array(row(text varchar, label varchar, start integer, "end" integer, canonical varchar)),
+  entities       array(row(text varchar, label varchar, start integer, "end" integer, canonical varchar, canonical_latin varchar)),
   quotes         array(row(speaker varchar, text varchar, start integer, "end" integer, direct boolean)),
   stances        array(row(target_id varchar, holder varchar, holder_type varchar, label varchar, score real, evidence varchar)),
   title_entities array(row(text varchar, label varchar, start integer, "end" integer, canonical varchar)),

@@ -82,7 +82,9 @@ def test_other_languages(tagged_run):
     assert any(q["speaker"] == "Emmanuel Macron" and q["direct"] for q in french["quotes"])
     assert {e["canonical"] for e in russian["entities"] if e["label"] == "PERSON"} == {"Дмитрий Песков"}
     assert german["entities"] == [] and german["quotes"] == []
-    assert french["tone"] is None and german["tone"] is None
+    assert any(q["speaker"] == "Дмитрий Песков" and not q["direct"] for q in russian["quotes"])
+    assert {e["canonical_latin"] for e in russian["entities"] if e["label"] == "PERSON"} == {"Dmitriy Peskov"}
+    assert -1 <= french["tone"] <= 1 and russian["tone"] is None and german["tone"] is None
     assert summary["counters"]["tag.untagged"] == 1
 
 

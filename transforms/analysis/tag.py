@@ -24,7 +24,7 @@ import apache_beam as beam
 from schemas.dead_letter import DEAD
 from transforms.analysis.entities import NATASHA, canonical_names, load_tagger, ner_models
 from transforms.analysis.quotes import extract_quotes
-from transforms.analysis.stance import RuleBasedStance
+from transforms.analysis.stance import MultilingualStance
 from transforms.analysis.tone import document_tone, load_analyzer
 from transforms.runtime import counter
 from transforms.stage import StageDoFn
@@ -66,7 +66,7 @@ class TagArticlesDoFn(StageDoFn):
     def setup(self):
         self.taggers = {}
         self.analyzer = load_analyzer()
-        self.stance = RuleBasedStance(self.targets) if self.targets else None
+        self.stance = MultilingualStance(self.targets) if self.targets else None
 
     def process(self, batch):
         # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the

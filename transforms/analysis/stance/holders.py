@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from transforms.analysis.names import group_type, is_outlet
 from transforms.analysis.stance.polarity import Cue, Lexicon, Prepared, Sentence
-from transforms.analysis.stance.words import stem
 
 HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 
@@ -26,9 +25,9 @@ HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 class Holders:
     """Who a cue belongs to: the quote's speaker, the clause's subject entities, or nobody."""
 
-    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
-    PRONOUNS = {"he", "she", "him", "her"}
-    FIRST_PERSON = {"i", "we", "me", "us", "you"}
+    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl", "nsubj:pass"}   # the last: UD (French, Russian)
+    PRONOUNS = {"he", "she", "him", "her", "il", "elle", "-il", "-elle", "он", "она"}
+    FIRST_PERSON = {"i", "we", "me", "us", "you", "je", "nous", "on", "vous", "я", "мы", "вы"}
     RELATIVE = {"who", "which", "that"}
     # "X given stark warning", "X handed an ultimatum": the subject receives what the object says
     RECEIVING = {"give", "hand", "issue", "send", "serve", "deliver", "show"}
@@ -123,6 +122,7 @@ class Holders:
                         if obj.dep_ == "pobj" and (names := self._heads_entities(obj)):
                             return names
         for tok in sentence:
+            stem = self.lexicon.stem
             if tok.pos_ == "VERB" and stem(tok.text) in self.lexicon.speech_verbs | {stem(tok.lemma_)}:
                 if stem(tok.lemma_) not in self.lexicon.speech_verbs:
                     continue

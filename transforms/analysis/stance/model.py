@@ -25,9 +25,10 @@ X" in the sentence, else (no parse) to the entities just before the cue. A prono
 to the last person named before it. Names are the entities' `canonical` forms.
 
 The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
-cues (stance_confirm.en.txt, stance_refute.en.txt) fully and attitude cues a quarter: refuted → oppose;
-restated with little hedging → support; otherwise the article reports the claim → neutral. The
-lexicons are English: other languages get no rows (`supports(language)`).
+cues (stance_confirm.<lang>.txt, stance_refute.<lang>.txt) fully and attitude cues a quarter: refuted →
+oppose; restated with little hedging → support; otherwise the article reports the claim → neutral. One
+instance reads one language (`language`, English by default); languages.py runs French and Russian
+through the same rules with their own word lists and the claims carried over into them.
 
 `StanceModel` is the interface: a natural-language-inference model can implement it later.
 """
@@ -46,7 +47,6 @@ from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, pre
 from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, SENTENCE_RELEVANCE, TargetIndex,
                                                    TargetTerms)
 from transforms.analysis.stance.targets import Target
-from transforms.analysis.stance.words import tokenize
 
 SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
@@ -61,15 +61,17 @@ OFF_TOPIC_HEDGE = 0.5       # weight of sentences not on the claim in that hedge
 class RuleBasedStance:
     """Transparent, lexicon-driven stance detection (see the module docstring)."""
 
-    languages = ("en",)   # the languages the lexicons are written for; `und`/None is tried as English
-
-    def __init__(self, targets: list[Target], lexicon_dir=None, calibrated: bool = True):
+    def __init__(self, targets: list[Target], lexicon_dir=None, language: str = "en", calibrated: bool = True):
         self.targets = list(targets)
-        self.lexicon = Lexicon.load(lexicon_dir)
+        self.language = language
+        self.languages = (language,)   # the lexicons' language; for English `und`/None is tried too
+        self.lexicon = Lexicon.load(lexicon_dir, language)
         self.index = TargetIndex(self.targets, self.lexicon)
-        self.calibration = Calibration.load(lexicon_dir) if calibrated else Calibration({})
+        self.calibration = Calibration.load(lexicon_dir, language) if calibrated else Calibration({})
 
     def supports(self, language: str | None) -> bool:
+        if self.language != "en":
+            return language == self.language
         return not language or language == "und" or language in self.languages
 
     def relevant_targets(self, text: str, title: str = "") -> list[Target]:
@@ -153,7 +155,7 @@ class RuleBasedStance:
                     add(holder, cue.weight * rel[k] * tt.sign, evidence)
             for names, start, end, weight in side.positions(sentence):
                 about = (prep.title if sentence.title else prep.text)[start:end]
-                if self.index.coverage(tt, self.lexicon.text_terms(tokenize(about)))[0] < SENTENCE_RELEVANCE:
+                if self.index.coverage(tt, self.lexicon.text_terms(self.lexicon.tokenize(about)))[0] < SENTENCE_RELEVANCE:
                     continue
                 inside = [c.weight for c in sentence.cues if start <= c.start and c.end <= end]
                 for holder in names:

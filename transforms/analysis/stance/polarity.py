@@ -12,16 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Callable
+
 from transforms.analysis.lexicons import LEXICON_DIR
 from transforms.analysis.lexicons import lines as read_lines
-from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, tokenize
+from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, stemmer, tokenize
 
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
 HEDGE_WINDOW = 3            # words a hedge ("might", "could") may precede a cue by to weaken it
 HEDGED_CUE = 0.5            # weight factor of a hedged cue
 
 
-def _phrase(text: str) -> tuple[str, ...]:
+def _phrase(text: str, stem_word=stem) -> tuple[str, ...]:
     """Phrase words as stems; a word written in double quotes matches only that exact form
     ("\"doctored\"" must not match "doctor")."""
     out = []
@@ -29,7 +31,7 @@ def _phrase(text: str) -> tuple[str, ...]:
         if m.group(1):
             out.extend("=" + w.lower() for w in m.group(1).split())
         else:
-            out.extend(t.stem for t in tokenize(m.group(2)) if not t.punct)
+            out.extend(t.stem for t in tokenize(m.group(2), stem_word) if not t.punct)
     return tuple(out)
 
 
@@ -52,11 +54,19 @@ class Lexicon:
     anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
     claim_negators: set[str]                       # stems that make a claim deny what it names
     claim_reported: set[str]                       # words that make a claim report rather than assert
+    language: str = "en"
+    stem: Callable[[str], str] = stem              # the language's stemmer (words.stemmer)
+
+    def tokenize(self, text: str) -> list[Token]:
+        return tokenize(text, self.stem)
 
     @classmethod
     def load(cls, directory=None, language: str = "en") -> "Lexicon":
-        """The stance word lists of one language (`stance_<list>.<language>.txt`)."""
+        """The stance word lists of one language (`stance_<list>.<language>.txt` in `directory`, the
+        package's lexicons/ by default), stemmed by the language's stemmer; a list a language does not
+        have is empty."""
         d = Path(directory) if directory else LEXICON_DIR
+        stem = stemmer(language)
 
         def lines(name: str) -> list[str]:
             return read_lines(d / f"{name}.{language}.txt")
@@ -66,7 +76,7 @@ class Lexicon:
                                     ("stance_confirm", 1.0, True), ("stance_refute", -1.0, True)):
             for line in lines(name):
                 phrase, _, weight = line.partition("=")
-                stems = _phrase(phrase)
+                stems = _phrase(phrase, stem)
                 if stems:
                     cues[stems] = sign * float(weight.strip() or 1.0)
                     if is_fact:
@@ -88,17 +98,19 @@ class Lexicon:
         return cls(
             cues=cues,
             factual=factual,
-            negators={_phrase(p) for p in lines("stance_negators")} - {()},
-            hedges={_phrase(p) for p in lines("stance_hedges")} - {()},
+            negators={_phrase(p, stem) for p in lines("stance_negators")} - {()},
+            hedges={_phrase(p, stem) for p in lines("stance_hedges")} - {()},
             clause_breaks={stem(w) for w in lines("stance_clause_breaks")},
             speech_verbs={stem(w) for w in lines("stance_speech_verbs")},
             stopwords=stopwords,
             synonyms=synonyms,
             positions=positions,
             possibility=possibility,
-            anaphora={_phrase(p) for p in lines("stance_anaphora")} - {()},
+            anaphora={_phrase(p, stem) for p in lines("stance_anaphora")} - {()},
             claim_negators={stem(w) for w in lines("stance_claim_negators")},
             claim_reported={w.lower() for w in lines("stance_claim_reported")},
+            language=language,
+            stem=stem,
         )
 
     def term(self, stem_: str) -> str:
@@ -223,11 +235,11 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
                          for s, e in line_spans(text[sent.start_char:sent.end_char]))
     else:
         spans = split_sentences(text)
-    tokens = tokenize(text)
+    tokens = lex.tokenize(text)
     starts = [t.start for t in tokens]
     sentences = []
     if title:
-        title_tokens = tokenize(title)
+        title_tokens = lex.tokenize(title)
         cues, hedges = find_cues(title_tokens, lex)
         cues = [Cue(0, title_tokens[a].start, title_tokens[b].end, w, p, n, -1, f, title=True)
                 for a, b, w, p, n, f in cues]

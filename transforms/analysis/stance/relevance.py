@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from transforms.analysis.stance.polarity import Lexicon, Prepared, find_cues
 from transforms.analysis.stance.targets import Target
-from transforms.analysis.stance.words import tokenize
 
 # Knobs, set by hand and checked on a small development slice of FNC-1 (eval/stance.py documents it).
 DOC_RELEVANCE = 0.35        # share of a claim's term weight the article must contain
@@ -43,7 +42,7 @@ def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, int]:
     such as "not"); reported HEDGED when it hedges or asks (stance_hedges, "?"), else ATTRIBUTED when
     it attributes (stance_claim_reported: "says", "source"), else ASSERTED. A denial stays one when
     it is attributed or hedged ("Eyewitness says video was staged"): reported is ASSERTED then."""
-    tokens = tokenize(claim)
+    tokens = lexicon.tokenize(claim)
     cues, hedges = find_cues(tokens, lexicon)
     refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
     denies = any(t.stem in lexicon.claim_negators for t in tokens)
@@ -81,7 +80,7 @@ class TargetIndex:
         """term -> boost for the claim's content words and the keywords."""
         lex = self.lexicon
         terms: dict[str, float] = {}
-        claim_tokens = [t for t in tokenize(target.claim) if not t.punct]
+        claim_tokens = [t for t in lex.tokenize(target.claim) if not t.punct]
         for k, tok in enumerate(claim_tokens):
             if tok.stem in lex.stopwords or len(tok.stem) < 2:
                 continue
@@ -90,7 +89,7 @@ class TargetIndex:
             term = lex.term(tok.stem)
             terms[term] = max(terms.get(term, 0.0), boost)
         for keyword in target.keywords:
-            for tok in tokenize(keyword):
+            for tok in lex.tokenize(keyword):
                 if not tok.punct and tok.stem not in lex.stopwords:
                     term = lex.term(tok.stem)
                     terms[term] = max(terms.get(term, 0.0), KEYWORD_BOOST)
@@ -115,7 +114,7 @@ class TargetIndex:
                 if (cov := self.doc_relevance(tt, terms))]
 
     def text_relevant(self, text: str, title: str = "") -> list[tuple[TargetTerms, float]]:
-        return self.relevant(self.lexicon.text_terms(tokenize(f"{title or ''}\n{text or ''}")))
+        return self.relevant(self.lexicon.text_terms(self.lexicon.tokenize(f"{title or ''}\n{text or ''}")))
 
     def sentence_relevance(self, tt: TargetTerms, prep: Prepared) -> tuple[list[float], list[float]]:
         """Each sentence's share of the claim's weight, and its relevance weight: 1 when it addresses
