@@ -16,7 +16,7 @@ from transforms.dedup.stories import (
     DocFreq,
     block_keys,
     edge_score,
-    nearest_star,
+    nearest,
     node_features,
     node_vectors,
     scored_pairs,
@@ -82,11 +82,13 @@ def test_scored_pairs_agree_with_edge_score_pair_by_pair():
     assert [(i, j) for i, j, _ in scored_pairs(members)] == expected == [(0, 1)]
 
 
-def test_a_node_keeps_its_nearest_per_language_as_a_star():
+def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_best_of_each_other():
     neighbours = [("en", 0.9, "b"), ("en", 0.5, "c"), ("en", 0.4, "d"), ("en", 0.3, "e"), ("fr", 0.8, "f"),
-                  ("fr", 0.7, "g")]
-    assert nearest_star("z", "en", neighbours, nearest=3, cross_nearest=1) == [("b", "c"), ("b", "d"), ("b", "f"), ("b", "z")]
-    assert nearest_star("a", "en", [], nearest=3) == []
+                  ("fr", 0.7, "g"), ("ru", 0.6, "h")]
+    star, votes = nearest("z", "en", neighbours, same=3, cross=1)
+    assert star == [("b", "c"), ("b", "d"), ("b", "z")]
+    assert sorted(votes) == [("f", "z"), ("h", "z")]
+    assert nearest("a", "en", [], same=3) == ([], [])
 
 
 def row(aid, title_text, hours=0, cluster=None, language="en", entities=None):

@@ -18,8 +18,9 @@ an edge when
   - same language: term cosine ≥ THRESHOLD and the two share at least EVENT_ITEMS signature items
     (a name, a place, a number or a date: a check that they report one event, not only one topic);
   - different languages: cross-lingual cosine ≥ CROSS_THRESHOLD.
-Then each node keeps, per language of the other node, only its NEAREST best edges (an edge stays when
-either end keeps it), and stories are the connected components of what is kept. The nearest-neighbour
+Then each node keeps only its NEAREST best edges to nodes of its own language (an edge stays when
+either end keeps it) and its CROSS_NEAREST best to each other language (an edge stays when both ends
+keep it), and stories are the connected components of what is kept. The nearest-neighbour
 step is what keeps apart stories that share a topic: a report of the Kim Jong Un name ban resembles
 the reports of his disappearance (cosine 0.3: same man, same country, same words) but resembles the
 other name-ban reports more, so it links to them and the single-linkage chain between the two
@@ -67,6 +68,7 @@ CROSS_NEAREST = 1       # ... and to nodes of each other language: one bridge is
 WINDOW_DAYS = 3
 BUCKET_CAP = 200
 NODE = "node"
+VOTE = "vote"
 
 
 def day_number(moment: dt.datetime | None) -> int:
@@ -170,19 +172,27 @@ def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
     return {(int(i), int(j)): float(c) for i, j, c in zip(product.row, product.col, product.data) if i < j}
 
 
-def nearest_star(node_ref, language: str, neighbours, nearest: int = NEAREST,
-                 cross_nearest: int = CROSS_NEAREST) -> list[tuple]:
-    """A node's kept edges, as a star from the smallest ref among it and the neighbours it keeps (the
-    same components as the edges themselves, in fewer propagation rounds). `neighbours`:
-    (language, score, ref) of every edge at the node; it keeps its `nearest` best in its own
-    `language` and its `cross_nearest` best in each other one."""
+def nearest(node_ref, language: str, neighbours, same: int = NEAREST,
+            cross: int = CROSS_NEAREST) -> tuple[list[tuple], list[tuple]]:
+    """(star edges, cross-language votes) of one node. `neighbours`: (language, score, ref) of every
+    edge at the node. It keeps its `same` best in its own `language`, as a star from the smallest ref
+    among it and them (the same components as the edges, in fewer propagation rounds); and votes for
+    its `cross` best in each other language: such an edge stays only when both ends vote for it,
+    since cross-lingual scores rest on a few names and numbers and a report that is the second
+    choice of the other side is mostly one on another event with the same people (a digest, a
+    commentary)."""
     best: dict = {}
     for other, score, ref in neighbours:
         best.setdefault(other, []).append((-score, ref))
-    kept = {ref for other, ranked in best.items()
-            for _, ref in sorted(ranked)[:nearest if other == language else cross_nearest]}
-    members = sorted(kept | {node_ref})
-    return [(members[0], other) for other in members[1:]]
+    kept, votes = {node_ref}, []
+    for other, ranked in best.items():
+        chosen = [ref for _, ref in sorted(ranked)[:same if other == language else cross]]
+        if other == language:
+            kept.update(chosen)
+        else:
+            votes.extend(tuple(sorted((node_ref, ref))) for ref in chosen)
+    members = sorted(kept)
+    return [(members[0], other) for other in members[1:]], votes
 
 
 class DocFreq(beam.CombineFn):
@@ -258,6 +268,19 @@ class StoryPairsDoFn(beam.DoFn):
             yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
 
 
+class _NearestDoFn(beam.DoFn):
+    def __init__(self, same: int, cross: int):
+        super().__init__()
+        self.same, self.cross = same, cross
+
+    def process(self, keyed):
+        (ref, language), neighbours = keyed
+        star, votes = nearest(ref, language, neighbours, self.same, self.cross)
+        yield from star
+        for vote in votes:
+            yield beam.pvalue.TaggedOutput(VOTE, vote)
+
+
 def _set_story(joined):
     cluster_id, group = joined
     labels = list(group["label"])
@@ -286,16 +309,18 @@ class ClusterStories(beam.PTransform):
                     | "Features" >> beam.Map(lambda kv: kv[1][3])
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
         nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq))
-        nearest, cross_nearest = self.nearest, self.cross_nearest
         edges = (nodes
                  | "ByTermBlock" >> beam.FlatMap(lambda n, w: [(k, n) for k in block_keys(n, w)], self.window)
                  | "Bucket" >> beam.GroupByKey()
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap))
                  | "DistinctEnds" >> beam.Distinct()
                  | "ByNode" >> beam.GroupByKey()
-                 | "Nearest" >> beam.FlatMap(lambda kv: nearest_star(kv[0][0], kv[0][1], kv[1], nearest, cross_nearest))
-                 | "DistinctEdges" >> beam.Distinct())
-        labels = edges | "Components" >> ConnectedComponents(self.rounds, namespace="stories")
+                 | "Nearest" >> beam.ParDo(_NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
+        mutual = (edges[VOTE]
+                  | "CountVotes" >> beam.combiners.Count.PerElement()
+                  | "BothEnds" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1] >= 2 else []))
+        labels = ((edges.star, mutual) | "AllEdges" >> beam.Flatten() | "DistinctEdges" >> beam.Distinct()
+                  | "Components" >> ConnectedComponents(self.rounds, namespace="stories"))
         labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))), "label": labels}
                     | "JoinLabels" >> beam.CoGroupByKey()
                     | "SetStory" >> beam.FlatMap(_set_story))
