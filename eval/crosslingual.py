@@ -124,13 +124,24 @@ def judged_stories(path: Path = JUDGED) -> set[tuple[str, str]]:
 def report(name: str, linked: set, pairs: list, languages: dict, judged: set, copies: set | None = None) -> None:
     true = set(pairs)
     found = len(linked & true)
+    by_set = {}
+    for pair in true:
+        found_in, total = by_set.get(_subset(pair), (0, 0))
+        by_set[_subset(pair)] = (found_in + (pair in linked), total + 1)
     false = linked - true
     unjudged = {(a, b) for a, b in false if tuple(sorted((_doc(a), _doc(b)))) not in judged and _doc(a) != _doc(b)}
     cross = sum(1 for a, b in unjudged if languages[a] != languages[b])
-    print(f"{name}\n  pair recall {found / len(true):.3f} ({found}/{len(true)}); other pairs linked {len(false)}, "
+    print(f"{name}\n  pair recall {found / len(true):.3f} ({found}/{len(true)}: "
+          + ", ".join(f"{k} {f / n:.3f}" for k, (f, n) in sorted(by_set.items())) + f"); other pairs linked {len(false)}, "
           f"of which one story by eval/crosslingual_stories.txt {len(false) - len(unjudged)}; "
           f"false links {len(unjudged)} ({len(unjudged) - cross} same language, {cross} across)"
           + (f"; translation pairs sharing cluster_id {len(copies & true)}" if copies is not None else ""))
+
+
+def _subset(pair) -> str:
+    """Which file a translation pair comes from, by its two languages and the original's."""
+    langs = sorted(aid.rsplit(":", 1)[1] for aid in pair)
+    return "ru-en" if langs == ["en", "ru"] else "fr/de"
 
 
 def _doc(article_id: str) -> str:
@@ -160,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--baseline", default="0.08,0.1,0.12,0.15,0.2")
+    parser.add_argument("--cross-thresholds", default="",
+                        help="also run ClusterStories at these cross-lingual thresholds (how the default was chosen)")
     args = parser.parse_args(argv)
     data = Path(args.data)
     if not (data / "parallel_news_wmt21" / FILES[0]).exists():
@@ -173,9 +186,13 @@ def main(argv=None) -> int:
     judged = judged_stories()
     print(f"set: {len(articles)} documents, {len(pairs)} translation pairs, {len(judged)} other pairs of documents "
           "judged one story; detected languages " + ", ".join(f"{k} {v}" for k, v in sorted(_count(languages.values()).items())))
-    labels = run_newsbeam([{k: v for k, v in a.items() if k != "source_language"} for a in articles])
+    rows = [{k: v for k, v in a.items() if k != "source_language"} for a in articles]
+    labels = run_newsbeam(rows)
     report("newsbeam LabelSyndication+ClusterStories (story_id)", story_pairs(labels), pairs, languages, judged,
            story_pairs(labels, 0))
+    for t in (float(x) for x in args.cross_thresholds.split(",") if x):
+        swept = run_newsbeam(rows, cross_threshold=t)
+        report(f"newsbeam, cross_threshold {t}", story_pairs(swept), pairs, languages, judged, story_pairs(swept, 0))
     for t in (float(x) for x in args.baseline.split(",") if x):
         links = baseline_links(articles, t)
         report(f"baseline: Jaccard of transliterated capitalised words and numbers >= {t}, pair by pair",

@@ -280,7 +280,8 @@ def build_set(data: Path, target: int, seed: int, span_days: int = 60, story_day
 # --------------------------------------------------------------------------- systems
 
 
-def run_newsbeam(articles):
+def run_newsbeam(articles, **story_options):
+    """article_id → (cluster_id, story_id) from LabelSyndication + ClusterStories(**story_options)."""
     import tempfile
 
     import apache_beam as beam
@@ -294,7 +295,7 @@ def run_newsbeam(articles):
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(runner=FnApiRunner()) as p:
             labelled, _ = p | beam.Create(rows, reshuffle=False) | LabelSyndication()
-            storied, _ = labelled | ClusterStories()
+            storied, _ = labelled | ClusterStories(**story_options)
             _ = (storied
                  | beam.Map(lambda a: json.dumps([a["article_id"], a["cluster_id"], a["story_id"]]))
                  | beam.io.WriteToText(f"{tmp}/labels"))

@@ -58,7 +58,7 @@ BLOCK_ITEMS = 8
 THRESHOLD = 0.2
 # Shared items must weigh this much, an item counting log((1 + N) / (1 + df)) / log(1 + N) (about 1 for
 # an item of one article of the N, 0 for one every article has): scale-free, unlike a sum of IDFs.
-EVENT_WEIGHT = 1.5
+EVENT_WEIGHT = 1.75
 EVENT_FREE = 0.35       # a pair this close in words needs no shared item (reports without names)
 # Measured on the WMT21 pairs (eval/crosslingual.py): a document and its translation have median
 # cross-lingual cosine 0.84; other documents of other languages a 99.9th percentile of 0.18.
