@@ -3,7 +3,7 @@
 Stories read the entities that TagArticles put on an article, so the story evals tag their texts
 with the pipeline's own DetectLanguage and TagArticles code (no Beam: the plain methods). Parsing is
 the slow part (about 12 articles/s with spaCy here), so each text's language and entities are kept
-in a SQLite file keyed by a hash of the text and the model table: outside the repository, under
+in a SQLite file keyed by a hash of the text, the model table and the tagging code: outside the repository, under
 $XDG_CACHE_HOME (default ~/.cache)/newsbeam-eval/.
 """
 from __future__ import annotations
@@ -24,8 +24,17 @@ def cache_path() -> Path:
     return base / "newsbeam-eval" / "tagged.sqlite"
 
 
-def _key(models: dict, text: str, language: str | None) -> str:
-    spec = json.dumps([sorted(models.items()), language, text], ensure_ascii=False)
+def tagger_version() -> str:
+    """A digest of the tagging code and its word lists: a change to either tags the texts again."""
+    digest = hashlib.sha1()
+    for path in sorted((ROOT / "transforms" / "analysis").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt", ".json", ".yaml"):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _key(models: dict, text: str, language: str | None, version: str) -> str:
+    spec = json.dumps([sorted(models.items()), version, language, text], ensure_ascii=False)
     return hashlib.sha1(spec.encode("utf-8")).hexdigest()
 
 
@@ -41,8 +50,9 @@ def tag_articles(articles: list[dict], batch: int = 64, progress: bool = True) -
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE IF NOT EXISTS tagged (key TEXT PRIMARY KEY, value TEXT)")
     todo = []
+    version = tagger_version()
     for article in articles:
-        key = _key(models, article.get("text") or "", article.get("language"))
+        key = _key(models, article.get("text") or "", article.get("language"), version)
         found = con.execute("SELECT value FROM tagged WHERE key = ?", (key,)).fetchone()
         if found:
             article.update(json.loads(found[0]))
