@@ -29,6 +29,7 @@ import datetime as dt
 import random
 import re
 import sys
+from collections import Counter
 import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
@@ -185,7 +186,7 @@ def main(argv=None) -> int:
     languages = {a["article_id"]: a["language"] for a in articles}
     judged = judged_stories()
     print(f"set: {len(articles)} documents, {len(pairs)} translation pairs, {len(judged)} other pairs of documents "
-          "judged one story; detected languages " + ", ".join(f"{k} {v}" for k, v in sorted(_count(languages.values()).items())))
+          "judged one story; detected languages " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(languages.values()).items())))
     rows = [{k: v for k, v in a.items() if k != "source_language"} for a in articles]
     labels = run_newsbeam(rows)
     report("newsbeam LabelSyndication+ClusterStories (story_id)", story_pairs(labels), pairs, languages, judged,
@@ -201,13 +202,6 @@ def main(argv=None) -> int:
                grouped(articles, links), pairs, languages, judged)
     rail_strike()
     return 0
-
-
-def _count(values) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
     days = sorted({day_of(a) for a in articles})
     print(f"set: {len(articles)} articles, {len({t[0] for t in truth.values()})} base texts, {stories} stories "
           f"over {len(days)} days (seed {args.seed}); languages "
-          + ", ".join(f"{k} {v}" for k, v in sorted(_count(a["language"] for a in articles).items(), key=lambda kv: -kv[1])[:5]))
+          + ", ".join(f"{k} {v}" for k, v in sorted(Counter(a["language"] for a in articles).items(), key=lambda kv: -kv[1])[:5]))
     systems = [("newsbeam LabelSyndication+ClusterStories", run_newsbeam)]
     systems += [(f"plain TF-IDF cosine >= {t} within {WINDOW_DAYS} days", lambda arts, t=float(t): plain_tfidf(arts, t))
                 for t in args.baseline.split(",") if t]
@@ -87,13 +88,6 @@ def main(argv=None) -> int:
             *s["stories (different texts only)"]))
         print(f"  time {seconds:.1f} s")
     return 0
-
-
-def _count(values) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
 
 
 if __name__ == "__main__":
