@@ -36,6 +36,7 @@ setup(
         "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
         "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/dedup/stories.py)
         "anyascii==0.3.3",         # names in Latin letters across scripts (transforms/text/translit.py), ISC
+        "icu4py==1.2.0",           # ICU word breaks for zh/ja/th (transforms/text/words.py), MIT + ICU licence
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

@@ -19,7 +19,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS newsbeam.articles (
   date_source    string,
   text           string,
   word_count     int,
-  removed        array<struct<kind:string,text:string>>,
+  removed        array<struct<kind:string,text:string,evidence:string>>,
   language       string,
   language_score float,
   content_hash   string,

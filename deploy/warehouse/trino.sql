@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   date_source    varchar,
   text           varchar,
   word_count     integer,
-  removed        array(row(kind varchar, text varchar)),
+  removed        array(row(kind varchar, text varchar, evidence varchar)),
   language       varchar,
   language_score real,
   content_hash   varchar,
