@@ -51,6 +51,9 @@ FLAGS = (
     Flag("extract_timeout", "seconds one page may take to extract before it is a dead letter "
          "(0: no limit, in-process)", float, 30.0),
     Flag("max_document_mb", "largest single document read, in MiB", float, 10),
+    Flag("clean", "what cleaning removes from text copies and titles: rules and corpus evidence "
+         "(corpus, the default), the rules alone (rules), or nothing (none)", default="corpus",
+         choices=("corpus", "rules", "none")),
     Flag("language_prefix_chars", "characters of text given to language detection", int, 2000),
     Flag("files_per_partition", "Parquet files per date/outlet folder", int, 1),
     Flag("dedup_window_days", "days a copy is matched against earlier articles, within and across runs",

@@ -71,7 +71,9 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
         feeds, output, client, settings.poll_interval, settings.verify_every, settings.max_backoff)
     entries = polled | "NewEntries" >> NewEntries(output, settings.seen_days * 86400)
     raw, fetch_dead = entries | "FetchPages" >> FetchPages(client)
-    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
+    # no corpus evidence on a stream (it never ends): every article is cleaned as a lone one
+    clean = "none" if settings.clean == "none" else "rules"
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, clean)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = (articles
                            | "ArticleWindows" >> windows

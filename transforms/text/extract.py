@@ -17,6 +17,7 @@ import apache_beam as beam
 from schemas.article import new_article
 from transforms.stage import Rejected, StageDoFn, apply_stage
 from transforms.text.clean import clean_body, split_paragraphs, split_title
+from transforms.text.corpus import PENDING
 from transforms.text.extractor import TimeLimitedExtractor, trafilatura_extract
 from transforms.text.identity import article_id, content_hash, outlet_for, parse_time
 from transforms.text.titles import title_suffix
@@ -83,7 +84,9 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
         authors = [authors]
     fetched_at = raw["fetched_at"]
     identifier = article_id(raw["input_kind"], raw["source"], raw["digest"])
+    pending = {PENDING: True} if clean == "corpus" and raw.get("html") is None else {}
     return new_article(
+        **pending,
         article_id=identifier,
         source=raw["source"],
         input_kind=raw["input_kind"],
