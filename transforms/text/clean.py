@@ -31,6 +31,7 @@ CAPTION_RE = re.compile(
 FOOTER_RE = re.compile(
     r"^(source link|source|read more|read more:.*|read also:.*|also read:.*|continue reading.*"
     r"|click here to .*|share this article|share this:?|follow us on .*|sign up .*newsletter.*"
+    r"|(share (on|via) (facebook|twitter|x|whatsapp|linkedin|email|e-mail)\s*)+|download (the|our) .*\bapp"
     r"|related articles?|related stories|related:.*|advertisement|subscribe( to| now| for)?\b.*|more:.*"
     r"|lesen sie auch:?.*|mehr zum thema:?.*|lire aussi:?.*|à lire aussi:?.*|leer más:?.*|lee también:?.*"
     r"|читайте также:?.*|all rights reserved\.?|(copyright|©) .*all rights reserved\.?"
@@ -39,7 +40,7 @@ FOOTER_RE = re.compile(
 MAX_FOOTER_WORDS = 30
 # A name glued to a job title by a lost line break: "Gabrielius LandsbergisHead of the ..."
 GLUED_NAME_RE = re.compile(
-    r"[a-z][A-Z][a-z]+\s+(of|at|for)\b"
+    r"[a-z][A-Z][a-z]+(\s+[A-Z][a-z]+){0,3}\s+(of|at|for)\b"
     r"|[a-z]{2}(Head|Chief|Minister|President|Director|Spokes\w+|Secretary|CEO|Founder|Professor|Chair\w*"
     r"|Leader|Editor|Analyst|Ambassador|Governor|Mayor|Senator|Deputy|Member|Economist|Commissioner"
     r"|Advis[eo]r|Partner|Manager|Coach|Captain)\b")

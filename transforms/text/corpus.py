@@ -66,9 +66,12 @@ def evidence_keys(article: dict):
         for line in {normalise(p) for p in paragraphs_of(article) if count_words(p) <= MAX_LINE_WORDS}:
             yield key(LINE, outlet, line), (doc, None)
     title = article.get("title") or ""
-    if count_words(title) >= MIN_TITLE_WORDS:
-        yield key(LINE, outlet, title), (None, article["article_id"])
-    for head, suffix in tails(title):
+    splits = tails(title)
+    # the title as it may be linked: whole, or without a suffix only the run can prove
+    for linked in {title, *(head for head, _ in splits)}:
+        if count_words(linked) >= MIN_TITLE_WORDS:
+            yield key(LINE, outlet, linked), (None, article["article_id"])
+    for head, suffix in splits:
         if count_words(head) >= MIN_HEADLINE_WORDS:
             yield key(SUFFIX, outlet, suffix), (doc, None)
 

@@ -3,8 +3,8 @@
 A suffix is the run of segments after the headline, each behind a separator (`|`, `-`, `–`, `—`,
 `::`, `•`, `·`, and the full-width `｜` `：` of Chinese and Japanese sites). The run is removed only on
 evidence: one of its segments names the site (its `site_name`, the outlet, or a domain such as
-`SZ.de`) or is a date, or it holds two section names or more (" | World | News"); a single section
-word ("Brexit talks resume - UK") is kept. `corpus.py` adds the other evidence: a tail repeated
+`SZ.de`) or is a date, or it holds two section names or more (" | World | News", " – Breaking
+News"); a single section word ("Brexit talks resume - UK") is kept. `corpus.py` adds the other evidence: a tail repeated
 across the outlet's titles in the run. The headline keeps at least three words.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ SECTIONS = frozenset("""
 news world uk us politics business sport sports opinion culture tech technology science health
 entertainment lifestyle life style travel money finance economy markets local national international
 europe asia africa americas environment education arts media royal royals celebrity showbiz football
-latest breaking nachrichten politik wirtschaft kultur panorama ausland inland regional lokales
+latest breaking headlines top stories nachrichten politik wirtschaft kultur panorama ausland inland regional lokales
 gesellschaft wissen actualités actualité monde politique économie société internacional política
 economía deportes sociedad españa cronaca esteri politica economia новости политика мир экономика
 общество
@@ -55,6 +55,8 @@ def segment_evidence(segment: str, names: set[str]) -> str | None:
     if DATE_RE.fullmatch(key):
         return "date"
     words = key.casefold().split()
+    if 2 <= len(words) <= MAX_SECTION_WORDS and all(w in SECTIONS for w in words):
+        return "sections"   # "World News", "Breaking News": two section names in one segment
     if len(words) <= MAX_SECTION_WORDS and any(w in SECTIONS for w in words) and all(
             w in SECTIONS or w[:1].isupper() or not w[:1].isalpha() for w in key.split()):
         return "section"
@@ -101,7 +103,7 @@ def rule_suffix(title: str, site_name: str | None = None, outlet: str | None = N
         return None
     suffix, _, kinds = best
     strong = [k for k in kinds if k != "section"]
-    evidence = {"site": "names the site", "domain": "a site's domain", "date": "a date"}
+    evidence = {"site": "names the site", "domain": "a site's domain", "date": "a date", "sections": "section names"}
     why = evidence[strong[0]] if strong else "section names"
     return suffix, f"rule: title suffix ({why})"
 
