@@ -214,6 +214,9 @@ def eval_fundus(data: Path, outlets: str) -> None:
                                    ("clean: titles changed", False, 2), ("injected: body word retention", True, 0)):
         cells = [retention(articles, results[injected, m])[index] for m in modes]
         print(f"{label:<34}" + "".join(f"{v:>18.4f}" if isinstance(v, float) else f"{v:>18d}" for v in cells))
+    false = [sum(1 for a in articles for r in (results[True, m].get(a["source"]) or {}).get("removed") or []
+                 if r["text"].strip() not in {t.strip() for _, t in a["planted"]}) for m in modes]
+    print(f"{'injected: removals not planted':<34}" + "".join(f"{v:>18d}" for v in false))
     per_mode = {m: recall(articles, results[True, m]) for m in modes}
     for kind in per_mode["corpus"]:
         cells = [per_mode[m][kind] for m in modes]

@@ -127,6 +127,8 @@ def test_the_combine_keeps_only_compact_values():
             acc = fn.add_input(acc, (doc, None))
         acc = fn.add_input(acc, (None, f"id{part}"))
         accumulators.append(acc)
-    docs, titles = fn.merge_accumulators(accumulators)
-    assert len(docs) == 64 and titles == ("id0", "id1")
-    assert fn.extract_output((docs, titles)) == (64, ("id0", "id1"))
+    merged = fn.merge_accumulators(accumulators)
+    assert len(merged[1]) == 64 and merged[2] == ("id0", "id1")
+    assert fn.extract_output(merged) == (150, ("id0", "id1"))     # past CAP: articles are counted
+    small = fn.add_input(fn.add_input(fn.create_accumulator(), (7, None)), (7, None))
+    assert fn.extract_output(small) == (1, ())                    # below it: distinct texts
