@@ -308,9 +308,10 @@ def eval_language(folder: str) -> None:
         if code.upper() == "LICENSE":
             continue
         lines = [line.strip() for line in open(path, encoding="utf-8") if line.strip()]
-        ours = sum(same(detect_language(s)[0], code) for s in lines) / len(lines)
+        found = [detect_language(s)[0] for s in lines]
+        ours = sum(same(f, code) for f in found) / len(lines)
         theirs = sum(same(bare(s), code) for s in lines) / len(lines)
-        und = sum(detect_language(s)[0] == "und" for s in lines)
+        und = found.count("und")
         rows.append((code, len(lines), ours, theirs, und))
         if ours < theirs:
             worse.append(code)
