@@ -107,6 +107,7 @@ def inject(articles: list[dict], seed: int = 13) -> None:
         others = [o["title"] for o in by_outlet[a["outlet"]] if o is not a]
 
         def insert(kind, text, at=None):
+            text = " ".join(text.split())
             at = rng.randint(1, len(paragraphs)) if at is None else at
             paragraphs.insert(at, text)
             planted.append((kind, text))

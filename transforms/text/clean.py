@@ -54,6 +54,7 @@ NUMBER_RE = re.compile(r"^[-+(]?[\d.,:%/]*\d[\d.,:%/)]*$")
 QUOTE_RE = re.compile(r"[\"“”„«»‹›「」]|(^|\s)[‘']")
 HEADLINE_WORDS = (8, 25)   # the fundus pages' titles: 72% have at least 8 words, their headings 29%
 FURNITURE = ("caption", "pull_quote")
+MAX_LONE_HEADLINES = 2     # more are the article's own section headings
 
 
 def removal(kind: str, text: str, evidence: str) -> dict:
@@ -113,7 +114,8 @@ def lone_page_headlines(paragraphs: list[str], furniture: list[str]) -> list[int
     the rules removed from it) proves it a flattened page; never its first paragraph."""
     if not any(kind in FURNITURE for kind in furniture):
         return []
-    return [i for i, p in enumerate(paragraphs) if i > 0 and headline_shaped(p)]
+    found = [i for i, p in enumerate(paragraphs) if i > 0 and headline_shaped(p)]
+    return found if len(found) <= MAX_LONE_HEADLINES else []
 
 
 def lone_evidence(furniture: list[str]) -> str:
