@@ -104,3 +104,15 @@ def test_a_short_text_is_an_article_with_a_title_or_a_sentence():
     assert not is_article_text("", "A title alone")
     assert is_article_text("台风今天登陆", None)                           # 台风 今天 登陆
     assert not is_article_text("台风登陆", None)
+
+
+def test_a_headline_only_feed_entry_is_an_article():
+    import datetime as dt
+
+    from transforms.ingest.decode import digest
+    from transforms.text.extract import build_article
+    raw = {"source": "wire.xml#1", "path": "/in/wire.xml", "input_kind": "feed_entry", "html": "", "text": None,
+           "meta": {"title": "Storm hits coast"}, "digest": digest("feed_entry", ""),
+           "fetched_at": dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)}
+    article = build_article(raw, lambda html, url: {})
+    assert article["text"] == "Storm hits coast" and article["word_count"] == 3

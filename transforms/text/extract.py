@@ -49,15 +49,15 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
         body = normalise_paragraphs(extracted.get("text") or "")
         if not body and raw["input_kind"] == "feed_entry":
             body = html_to_text(raw["html"])
+        title = meta.get("title") or extracted.get("title") or ""
+        if not body and raw["input_kind"] == "feed_entry" and title.strip():
+            body = " ".join(title.split())  # a headline-only entry: its headline is all the text it has
         if not body:
             raise Rejected("no_article", "no article text found in the page", excerpt=raw["html"][:200])
-        title = meta.get("title") or extracted.get("title") or ""
         # trafilatura keeps the headline as the body's first line; the title column has it already
         first, _, rest = body.partition("\n\n")
         if title and rest and first.strip().lower() == title.strip().lower():
             body = rest
-        if not body and raw["input_kind"] == "feed_entry" and title.strip():
-            body = " ".join(title.split())  # a headline-only entry: its headline is all the text it has
     else:
         text = raw.get("text") or ""
         if raw["input_kind"] == "text":
@@ -74,8 +74,9 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
         raise Rejected("no_text", f"no title and fewer than {MIN_SENTENCE_WORDS} words of text",
                        excerpt=body or title)
 
-    url = meta.get("url") or extracted.get("url")
-    site_name = meta.get("site_name") or extracted.get("sitename")
+    fallback = meta.get("fallback") or {}   # a fetched page: the URL fetched, the feed's title
+    url = meta.get("url") or extracted.get("url") or fallback.get("url")
+    site_name = meta.get("site_name") or extracted.get("sitename") or fallback.get("site_name")
     outlet = outlet_for(meta.get("outlet"), url)
     title, title_removed = title_suffix(title, site_name, outlet) if clean != "none" else (" ".join(title.split()), [])
     published_at = parse_time(meta.get("published") or extracted.get("date"))
@@ -103,6 +104,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
         removed=title_removed + removed,
         language=meta.get("language"),  # a given language skips detection
         content_hash=content_hash(body),
+        text_source=meta.get("text_source") or ("page" if raw.get("html") is not None else None),
     )
 
 
