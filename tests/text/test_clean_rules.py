@@ -116,3 +116,19 @@ def test_a_headline_only_feed_entry_is_an_article():
            "fetched_at": dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)}
     article = build_article(raw, lambda html, url: {})
     assert article["text"] == "Storm hits coast" and article["word_count"] == 3
+
+
+@pytest.mark.parametrize("text,words", [
+    ("東京都の小池百合子知事は記者会見で新しい計画を発表した。", 15),
+    ("国务院总理今天在北京会见了美国国务卿。", 9),
+    ("대통령은 오늘 새로운 정책을 발표했다.", 5),
+])
+def test_unspaced_and_korean_records_are_articles_with_their_word_count(text, words):
+    """Once dead letters ('fewer than 5 words': counted by spaces), now articles."""
+    import datetime as dt
+
+    from transforms.ingest.decode import digest
+    from transforms.text.extract import build_article
+    raw = {"source": "r.jsonl:1", "path": "/in/r.jsonl", "input_kind": "jsonl", "html": None, "text": text,
+           "meta": {}, "digest": digest("jsonl", text), "fetched_at": dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)}
+    assert build_article(raw)["word_count"] == words
