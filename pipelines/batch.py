@@ -5,6 +5,8 @@ WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reaso
 """
 from __future__ import annotations
 
+from functools import partial
+
 import apache_beam as beam
 
 from pipelines.options import Settings
@@ -14,10 +16,11 @@ from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
-from transforms.packed import INLINE
+from transforms.packed import INLINE, pack, unpack
 from transforms.spill import Spill
 from transforms.storage import join
-from transforms.text import DetectLanguage, ExtractArticles
+from transforms.text import ApplyLineEvidence, ApplyTitleEvidence, CorpusEvidence, DetectLanguage, ExtractArticles
+from transforms.text.corpus import PENDING
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
@@ -33,9 +36,30 @@ def process_articles(articles, settings: Settings, spill: Spill = INLINE):
     spaCy in the worker overlaps trafilatura in its child process (ExtractDoFn), instead of running
     alone after the dedup shuffles."""
     articles, language_dead = articles | "Language" >> DetectLanguage(settings.language_prefix_chars)
-    articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+    if settings.clean == "corpus" and articles.is_bounded:
+        articles, tag_dead = tag_with_corpus_evidence(articles, settings, spill)
+    else:
+        articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+        tag_dead = [tag_dead]
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings, spill)
-    return articles, [language_dead, tag_dead, dedup_dead, *stories_dead]
+    return articles, [language_dead, *tag_dead, dedup_dead, *stories_dead]
+
+
+def tag_with_corpus_evidence(articles, settings: Settings, spill: Spill = INLINE):
+    """Text copies wait for the run's evidence (transforms/text/corpus.py) before they are tagged;
+    pages need none, so they are tagged in the step that extracts them, as without evidence.
+    The two meet again packed (on a local run's spill disk: they wait there for the evidence), and
+    titles lose the tails the run proves suffixes."""
+    evidence = articles | "CorpusEvidence" >> CorpusEvidence()
+    pages, copies = articles | "SplitCopies" >> beam.Partition(lambda a, _: int(bool(a.get(PENDING))), 2)
+    copies = copies | "LineEvidence" >> ApplyLineEvidence(evidence)
+    pages, pages_dead = pages | "TagArticles" >> tag_articles(settings)
+    copies, copies_dead = copies | "TagCopies" >> tag_articles(settings)
+    packed = partial(pack, spill=spill)
+    both = ((pages | "PackPages" >> beam.Map(packed), copies | "PackCopies" >> beam.Map(packed))
+            | "Meet" >> beam.Flatten())
+    unpacked = partial(unpack, spill=spill)
+    return both | "TitleEvidence" >> ApplyTitleEvidence(evidence, then=unpacked), [pages_dead, copies_dead]
 
 
 def label_copies_and_stories(articles, settings: Settings, spill: Spill = INLINE):
@@ -67,7 +91,7 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: 
     files = files if files is not None else resolve_inputs(list(settings.input), settings.manifest)
 
     raw, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes)
-    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings, spill)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
                                                               spill=spill)
