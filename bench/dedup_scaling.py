@@ -7,7 +7,7 @@ bench/floor.py's datasketch MinHash + MinHashLSH loop. Prints seconds, seconds p
 and the growth factor per size step; linear growth keeps seconds per 1,000 flat.
 Exits 0 with a message when this checkout has no transforms/dedup/syndication.py.
 
-    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory]
+    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory [--combined]]
 
 With --memory it prints peak resident memory instead: each size runs in a fresh process, and the
 growth line says what one more article costs (the local runner holds every shuffle in memory).
@@ -81,7 +81,7 @@ def run_stages(paths: list[str], with_stories: bool, spill: bool = True) -> floa
             labelled, _ = articles | "Syndication" >> LabelSyndication(None, spill=Spill(folder))
             if with_stories:
                 from transforms.dedup.stories import ClusterStories
-                labelled, _ = labelled | "Stories" >> ClusterStories()
+                labelled, _ = labelled | "Stories" >> ClusterStories(spill=Spill(folder))
             _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
     return time.perf_counter() - start
 
@@ -138,12 +138,12 @@ def _stage_only(folder: str, with_stories: bool) -> int:
     return 0
 
 
-def memory_table(pages, sizes, workdir, has_stories) -> None:
+def memory_table(pages, sizes, workdir, has_stories, combined_only: bool = False) -> None:
     """Peak memory of the stages by size, and what each further article costs."""
     results = []
     for size in sizes:
         rows = article_rows(pages, size)
-        figures = {"syndication": stage_memory(rows, workdir, False)}
+        figures = {} if combined_only and has_stories else {"syndication": stage_memory(rows, workdir, False)}
         if has_stories:
             figures["+ stories"] = stage_memory(rows, workdir, True)
         del rows
@@ -162,6 +162,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
     parser.add_argument("--memory", action="store_true",
                         help="peak resident memory of the stages by size (each run in a fresh process) instead of time")
+    parser.add_argument("--combined", action="store_true",
+                        help="with --memory: only the run of both stages (syndication + stories), not syndication alone")
     parser.add_argument("--stage-only", help=argparse.SUPPRESS)
     parser.add_argument("--stories", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -180,7 +182,7 @@ def main(argv=None) -> int:
     results = []
     has_stories = optional("transforms.dedup.stories") is not None
     if args.memory:
-        memory_table(pages, sizes, args.workdir, has_stories)
+        memory_table(pages, sizes, args.workdir, has_stories, args.combined)
         return 0
     for size in sizes:
         rows = article_rows(pages, size)

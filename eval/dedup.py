@@ -298,7 +298,7 @@ def run_newsbeam(articles, **story_options):
         Path(spill.folder).mkdir()
         with beam.Pipeline(runner=FnApiRunner()) as p:
             labelled, _ = p | beam.Create(rows, reshuffle=False) | LabelSyndication(spill=spill)
-            storied, _ = labelled | ClusterStories(**story_options)
+            storied, _ = labelled | ClusterStories(**story_options, spill=spill)
             _ = (storied
                  | beam.Map(lambda a: json.dumps([a["article_id"], a["cluster_id"], a["story_id"]]))
                  | beam.io.WriteToText(f"{tmp}/labels"))

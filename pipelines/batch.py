@@ -75,7 +75,7 @@ def label_copies_and_stories(articles, settings: Settings, spill: Spill = INLINE
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days,
                                                                         spill=spill)
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
-                                                                     settings.story_window_days)
+                                                                     settings.story_window_days, spill=spill)
     return articles, dedup_dead, [stories_dead]
 
 

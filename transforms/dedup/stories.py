@@ -47,8 +47,10 @@ import numpy as np
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.features import N_FEATURES, cosine
-from transforms.packed import pack, unpack
+from transforms.dedup.signatures import hash64
+from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.stage import StageDoFn
 
 TOP_TERMS = 60
@@ -67,6 +69,7 @@ NEAREST = 3             # best edges a node keeps to nodes of its own language
 CROSS_NEAREST = 1       # ... and to nodes of each other language: one bridge is enough
 WINDOW_DAYS = 3
 BUCKET_CAP = 200
+BUCKET_SHARDS = 64      # bucket records are gathered per shard of the bucket hash (Records)
 NODE = "node"
 VOTE = "vote"
 
@@ -139,9 +142,10 @@ def _one_event(a: dict, b: dict, score: float) -> bool:
 
 
 def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
-                 window: int = WINDOW_DAYS) -> list[tuple[int, int, float]]:
+                 window: int = WINDOW_DAYS, owned=None) -> list[tuple[int, int, float]]:
     """(i, j, score), i < j, of the members that are edges: the cosines of a bucket in two sparse
-    products (the same decisions as edge_score, pair by pair)."""
+    products (the same decisions as edge_score, pair by pair). `owned(i, j)`, when given, says which
+    pairs this bucket decides (the others are decided in another bucket they share)."""
     if len(members) < 2:
         return []
     same = _cosines(members, "vector")
@@ -149,7 +153,7 @@ def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_thresh
     out = []
     for i, j in sorted(set(same) | set(cross)):
         a, b = members[i], members[j]
-        if abs(a["day"] - b["day"]) > window:
+        if abs(a["day"] - b["day"]) > window or (owned is not None and not owned(i, j)):
             continue
         if a["lang"] == b["lang"]:
             score = same.get((i, j), 0.0)
@@ -224,48 +228,79 @@ class DocFreq(beam.CombineFn):
 
 
 class StoryNodeDoFn(StageDoFn):
-    """article → the article, and on NODE (cluster_id, representative candidate (rank, id, day, features))."""
+    """article → (cluster_id, packed article), and on NODE (cluster_id, representative candidate
+    (rank, id, day, packed features))."""
 
     stage = "stories"
+
+    def __init__(self, spill: Spill = INLINE):
+        super().__init__()
+        self.spill = spill
 
     def setup(self):
         signature.countries(), signature.months()
 
     def process_element(self, article):
-        feats = node_features(article)
+        feats = pack(node_features(article), self.spill)
         published = article.get("published_at") or article.get("fetched_at")
         when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
-        yield article
+        yield article["cluster_id"], pack(article, self.spill)   # it waits at JoinLabels for the whole stage
         yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (when, article["article_id"], day_number(published), feats)))
 
 
-def _vector_node(keyed, df):
+def _vector_node(keyed, df, spill: Spill):
     cluster_id, (when, _, day, feats) = keyed
-    return {"ref": (f"{when}|{cluster_id}", cluster_id, cluster_id), "day": day, **node_vectors(feats, df)}
+    return {"ref": (f"{when}|{cluster_id}", cluster_id, cluster_id), "day": day, **node_vectors(unpack(feats, spill), df)}
+
+
+def bucket_records(node: dict, window: int, spill: Spill = INLINE):
+    """(shard, (bucket, packed node)) for each of the node's buckets (block_keys, hashed): the node
+    is packed once, with its buckets, so on a spill disk each further bucket costs a 16-byte handle."""
+    buckets = sorted({hash64(f"{kind}:{feature}:{block}") for kind, feature, block in block_keys(node, window)})
+    packed = pack({**node, "buckets": buckets}, spill)
+    for bucket in buckets:
+        yield bucket % BUCKET_SHARDS, (bucket, packed)
+
+
+def over_cap_buckets(keyed, cap: int):
+    """The buckets of a shard's Records with more than `cap` nodes (skipped: see the module doc)."""
+    over = counter("stories.bucket_over_cap")
+    for bucket, _ in groups(keyed[1], min_size=cap + 1):
+        over.inc()
+        yield bucket
+
+
+def _first_shared(buckets: list[int], other: set[int], over: frozenset) -> int:
+    """The first of a node's (sorted) buckets that the other node is in too and that is within the cap."""
+    return next(k for k in buckets if k in other and k not in over)
 
 
 class StoryPairsDoFn(beam.DoFn):
-    """A bucket's nodes → every edge among them, at both ends: ((ref, language), (other's language,
-    score, other ref))."""
+    """A shard's Records of buckets → every edge among each bucket's nodes, at both ends: ((ref,
+    language), (other's language, score, other ref)). Two nodes share up to 40 buckets; the pair is
+    decided in the first of them (by hash) that is within the cap, so each edge is made once."""
 
-    def __init__(self, threshold: float, cross_threshold: float, window: int, cap: int):
+    def __init__(self, threshold: float, cross_threshold: float, window: int, cap: int, spill: Spill = INLINE):
         super().__init__()
         self.threshold, self.cross_threshold, self.window, self.cap = threshold, cross_threshold, window, cap
-        self._over_cap = counter("stories.bucket_over_cap")
+        self.spill = spill
+        self._over = (None, frozenset())
 
-    def process(self, keyed):
-        _, nodes = keyed
-        members = []
-        for node in nodes:
-            members.append(node)
-            if len(members) > self.cap:
-                self._over_cap.inc()
-                return
-        members.sort(key=lambda n: n["ref"])
-        for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window):
-            a, b = members[i], members[j]
-            yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
-            yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
+    def process(self, keyed, over_cap):
+        if self._over[0] is not over_cap:
+            self._over = (over_cap, frozenset(over_cap))
+        over = self._over[1]
+        _, records = keyed
+        for bucket, nodes in groups(records, min_size=2):
+            if len(nodes) > self.cap:
+                continue
+            members = sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"])
+            sets = [set(m["buckets"]) for m in members]
+            owned = lambda i, j, bucket=bucket: _first_shared(members[i]["buckets"], sets[j], over) == bucket  # noqa: E731
+            for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window, owned):
+                a, b = members[i], members[j]
+                yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
+                yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
 
 
 class _NearestDoFn(beam.DoFn):
@@ -281,39 +316,44 @@ class _NearestDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(VOTE, vote)
 
 
-def _set_story(joined):
+def _set_story(joined, spill: Spill):
     cluster_id, group = joined
     labels = list(group["label"])
     story = labels[0][1] if labels else cluster_id
     for packed in group["article"]:
-        article = unpack(packed)
+        article = unpack(packed, spill)
         article["story_id"] = story
         yield article
 
 
 class ClusterStories(beam.PTransform):
-    """articles (with cluster_id) → (articles with story_id; dead letters)."""
+    """articles (with cluster_id) → (articles with story_id; dead letters). `spill` (a local run's,
+    transforms/spill.py) keeps the articles, features and bucket members on disk while they wait."""
 
     def __init__(self, threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP,
                  rounds: int = 8, cross_threshold: float = CROSS_THRESHOLD, nearest: int = NEAREST,
-                 cross_nearest: int = CROSS_NEAREST):
+                 cross_nearest: int = CROSS_NEAREST, spill: Spill = INLINE):
         super().__init__()
+        self.spill = spill
         self.threshold, self.window, self.cap, self.rounds = threshold, int(window_days), bucket_cap, rounds
         self.cross_threshold, self.nearest, self.cross_nearest = cross_threshold, int(nearest), int(cross_nearest)
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
-        results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn()).with_outputs(NODE, DEAD, main="articles")
+        spill = self.spill
+        results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn(spill)).with_outputs(NODE, DEAD, main="articles")
         representatives = results[NODE] | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
         doc_freq = (representatives
-                    | "Features" >> beam.Map(lambda kv: kv[1][3])
+                    | "Features" >> beam.Map(lambda kv, s: unpack(kv[1][3], s), spill)
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
-        nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq))
-        edges = (nodes
-                 | "ByTermBlock" >> beam.FlatMap(lambda n, w: [(k, n) for k in block_keys(n, w)], self.window)
-                 | "Bucket" >> beam.GroupByKey()
-                 | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap))
-                 | "DistinctEnds" >> beam.Distinct()
+        nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq), spill)
+        buckets = (nodes
+                   | "BucketRecords" >> beam.FlatMap(bucket_records, self.window, spill)
+                   | "Buckets" >> beam.CombinePerKey(Records()))
+        over_cap = buckets | "OverCap" >> beam.FlatMap(over_cap_buckets, self.cap)
+        edges = (buckets
+                 | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap,
+                                                        spill), beam.pvalue.AsList(over_cap))
                  | "ByNode" >> beam.GroupByKey()
                  | "Nearest" >> beam.ParDo(_NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
         mutual = (edges[VOTE]
@@ -321,7 +361,7 @@ class ClusterStories(beam.PTransform):
                   | "BothEnds" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1] >= 2 else []))
         labels = ((edges.star, mutual) | "AllEdges" >> beam.Flatten() | "DistinctEdges" >> beam.Distinct()
                   | "Components" >> ConnectedComponents(self.rounds, namespace="stories"))
-        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))), "label": labels}
+        labelled = ({"article": results.articles, "label": labels}
                     | "JoinLabels" >> beam.CoGroupByKey()
-                    | "SetStory" >> beam.FlatMap(_set_story))
+                    | "SetStory" >> beam.FlatMap(_set_story, spill))
         return labelled, results[DEAD]
