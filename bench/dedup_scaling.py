@@ -31,18 +31,21 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 def article_rows(pages: list[dict], size: int) -> list[dict]:
     """The first `size` corpus records (the generator's, in order: every copy follows its original)."""
+    return list(iter_rows(pages, size))
+
+
+def iter_rows(pages: list[dict], size: int):
+    """article_rows one at a time (200,000 rows do not fit in memory)."""
     from bench.corpus import records
     from schemas.article import new_article
     from transforms.text.identity import content_hash
-    rows = []
     for record in records(size, pages):
         text = "\n\n".join(" ".join(TAG_RE.sub(" ", p).split()) for p in PARAGRAPH_RE.findall(record["html"]))
         published = dt.datetime.fromisoformat(record["published"])
-        rows.append(new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
-                                outlet=record["outlet"], title=None, published_at=published, fetched_at=published,
-                                date_source="published", text=text, word_count=len(text.split()),
-                                language="en", language_score=1.0, content_hash=content_hash(text)))
-    return rows
+        yield new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
+                          outlet=record["outlet"], title=None, published_at=published, fetched_at=published,
+                          date_source="published", text=text, word_count=len(text.split()),
+                          language="en", language_score=1.0, content_hash=content_hash(text))
 
 
 def _load_rows(path: str):
@@ -51,16 +54,17 @@ def _load_rows(path: str):
         yield from pickle.load(f)
 
 
-def write_row_pickles(rows: list[dict], folder: str) -> list[str]:
-    """The rows as pickles of 500, which the stage reads: beam.Create(rows) would pickle every text
-    into the pipeline graph and time that instead."""
+def write_row_pickles(rows, folder: str) -> list[str]:
+    """The rows (a list or an iterator) as pickles of 500, which the stage reads: beam.Create(rows)
+    would pickle every text into the pipeline graph and time that instead."""
+    import itertools
     import pickle
     os.makedirs(folder, exist_ok=True)
-    paths = []
-    for i in range(0, len(rows), 500):
-        paths.append(os.path.join(folder, f"dedup-rows-{i:07d}.pickle"))
+    paths, rows = [], iter(rows)
+    while chunk := list(itertools.islice(rows, 500)):
+        paths.append(os.path.join(folder, f"dedup-rows-{len(paths) * 500:07d}.pickle"))
         with open(paths[-1], "wb") as f:
-            pickle.dump(rows[i:i + 500], f)
+            pickle.dump(chunk, f)
     return paths
 
 
@@ -103,18 +107,14 @@ def floor_seconds(rows: list[dict]) -> tuple[float, int]:
     return time.perf_counter() - start, sum(1 for d in docs if d.get("duplicate_of"))
 
 
-def stage_memory(rows: list[dict], workdir: str, with_stories: bool) -> dict:
+def stage_memory(paths: list[str], workdir: str, with_stories: bool) -> dict:
     """Peak resident memory of LabelSyndication (+ ClusterStories) on the FnApiRunner, run in a fresh
-    process over pickled rows: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
+    process over the pickled rows in `paths`: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
     import json
     import subprocess
-    folder = os.path.join(workdir, f"memory-rows-{len(rows)}")
-    paths = write_row_pickles(rows, folder)
+    folder = os.path.dirname(paths[0])
     command = [sys.executable, os.path.abspath(__file__), "--stage-only", folder] + (["--stories"] if with_stories else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    for path in paths:
-        os.remove(path)
-    os.rmdir(folder)
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -142,11 +142,14 @@ def memory_table(pages, sizes, workdir, has_stories, combined_only: bool = False
     """Peak memory of the stages by size, and what each further article costs."""
     results = []
     for size in sizes:
-        rows = article_rows(pages, size)
-        figures = {} if combined_only and has_stories else {"syndication": stage_memory(rows, workdir, False)}
+        folder = os.path.join(workdir, f"memory-rows-{size}")
+        paths = write_row_pickles(iter_rows(pages, size), folder)
+        figures = {} if combined_only and has_stories else {"syndication": stage_memory(paths, workdir, False)}
         if has_stories:
-            figures["+ stories"] = stage_memory(rows, workdir, True)
-        del rows
+            figures["+ stories"] = stage_memory(paths, workdir, True)
+        for path in paths:
+            os.remove(path)
+        os.rmdir(folder)
         results.append((size, figures))
         print(f"{size:>7} articles: " + "; ".join(f"{name} peak {f['peak_mb']} MB ({f['peak_mb'] - f['imports_mb']} MB "
                                                    f"above imports, {f['seconds']} s)" for name, f in figures.items()), flush=True)
