@@ -330,4 +330,5 @@ def test_report_charts_russian_and_french_holders(tmp_path):
                           ("Габриэлюс Ландсбергис", "support"), ("Emmanuel Macron", "support"),
                           ("Olaf Scholz", "oppose")):
         assert any(t.startswith(f"{holder} (person) · {label}: 1") for t in titles), (holder, label, titles)
+    assert not any(t.startswith("opérateurs (person)") for t in titles)  # a group, typed as one
     assert "Владимир Путин предупредил о последствиях отправки войск НАТО на Украину" in page  # evidence
