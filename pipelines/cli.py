@@ -51,12 +51,13 @@ def parse_common_flags(flags: list[str], command: str, required: str):
     if unknown:
         raise UsageError(f"unknown option {unknown[0]} (see `newsbeam {command} --help`)")
     for name in (required, "output"):
-        if not getattr(known, name):
-            raise UsageError(f"--{name} is required")
+        if not getattr(known, name) and not (name == "input" and getattr(known, "sitemap", None)):
+            raise UsageError(f"--{name} is required" + (" (or --sitemap URL)" if name == "input" else ""))
     try:
         if known.config:
             load_config(known.config)
         check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here
+        check_filters(known)
     except (ConfigError, ValueError) as error:
         raise UsageError(str(error)) from None
     return known
@@ -75,6 +76,13 @@ def check_tagging(known) -> None:
         load_targets(targets)
 
 
+def check_filters(known) -> None:
+    """ValueError for an --outlets / --since / --until / --languages value that cannot be used."""
+    from pipelines.options import setting
+    from transforms.filters import Filters
+    Filters.parse(*(setting(known, name) for name in ("outlets", "since", "until", "languages")))
+
+
 def parse_run_flags(flags: list[str]):
     """(NewsbeamOptions, Settings, resolved input files) or UsageError."""
     from pipelines.options import NewsbeamOptions, Settings
@@ -82,7 +90,7 @@ def parse_run_flags(flags: list[str]):
 
     known = parse_common_flags(flags, "run", "input")
     try:
-        files = resolve_inputs(known.input, known.manifest)
+        files = resolve_inputs(known.input, known.manifest) if known.input else []
     except InputError as error:
         raise UsageError(str(error)) from None
     options = NewsbeamOptions(flags)

@@ -58,6 +58,17 @@ FLAGS = (
     Flag("story_threshold", "TF-IDF cosine for one story", float, 0.2),
     Flag("story_window_days", "days apart two reports of one story may be", int, 3),
     Flag("run_id", "name of this run's summary file"),
+    # archives, backfills and the filters that save work (transforms/filters.py)
+    Flag("sitemap", "news sitemaps or sitemap indexes whose pages to fetch (newsbeam run)", nargs="+",
+         metavar="URL"),
+    Flag("archive_split_mb", "a WARC file is read in ranges of this many MiB, by as many workers", float, 64),
+    Flag("outlets", "keep only these outlets: registrable domains or host globs, comma-separated "
+         "(bbc.co.uk,*.reuters.com); applied to archive and sitemap URLs before anything is read"),
+    Flag("since", "keep articles published (else fetched) at or after this date or ISO time", metavar="DATE"),
+    Flag("until", "keep articles published (else fetched) before this time; a date includes its day",
+         metavar="DATE"),
+    Flag("languages", "keep only these languages (ISO 639-1, comma-separated; `und` for undecided), "
+         "after language detection, before tagging"),
     Flag("progress", "live progress on stderr: one updating line on a terminal, log lines otherwise "
          "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
     Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
@@ -117,6 +128,24 @@ class _Resolved:
     def max_document_bytes(self) -> int:
         return int(float(self.max_document_mb) * (1 << 20))
 
+    @property
+    def archive_split_bytes(self) -> int:
+        return int(float(self.archive_split_mb) * (1 << 20))
+
+    @property
+    def client_settings(self) -> dict:
+        """HttpClient keyword arguments: a plain dict a DoFn carries to its workers and turns into a
+        client in `setup`, so that every stage's client (feeds, pages, sitemaps) agrees."""
+        return {"contact_url": self.contact_url, "timeout": self.fetch_timeout,
+                "per_host_rate": self.per_host_rate, "max_bytes": self.max_document_bytes,
+                "allow_hosts": list(self.allow_hosts), "retries": self.fetch_retries}
+
+    @property
+    def filters(self):
+        """--outlets, --since, --until, --languages as one Filters (ValueError for a bad value)."""
+        from transforms.filters import Filters
+        return Filters.parse(self.outlets, self.since, self.until, self.languages)
+
     @classmethod
     def resolve(cls, options: PipelineOptions) -> "Settings":
         """Each flag from the command line, else the --config file, else its default, typed."""
@@ -128,9 +157,14 @@ class _Resolved:
             values[flag.name] = flag.type(value) if value is not None and flag.type in (int, float) else value
         allow = values["allow_hosts"] or ""
         hosts = allow.split(",") if isinstance(allow, str) else allow
-        return cls(**{**values, "input": tuple(values["input"] or ()),
+        return cls(**{**values, "input": _tuple(values["input"]), "sitemap": _tuple(values["sitemap"]),
                       "allow_hosts": tuple(h.strip() for h in hosts if h and h.strip()),
                       "remote_runner": bool(options.view_as(StandardOptions).runner)})
+
+
+def _tuple(value) -> tuple:
+    """A flag of several values; a config file may give one as a plain string."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
 
 
 def _field_type(flag: Flag):

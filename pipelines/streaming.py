@@ -20,6 +20,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
 from pipelines.batch import process_articles
 from pipelines.options import Settings
+from transforms.filters import FilterArticles
 from transforms.ingest import FetchPages, NewEntries, PollFeeds
 from transforms.ingest.feedlist import Feed
 from transforms.text import ExtractArticles
@@ -49,11 +50,8 @@ class WindowedWrite(beam.PTransform):
 
 
 def client_settings(settings: Settings) -> dict:
-    """HttpClient keyword arguments: a plain dict a DoFn carries to its workers and turns into a client
-    in `setup`, so that every stage's client agrees."""
-    return {"contact_url": settings.contact_url, "timeout": settings.fetch_timeout,
-            "per_host_rate": settings.per_host_rate, "max_bytes": settings.max_document_bytes,
-            "allow_hosts": list(settings.allow_hosts), "retries": settings.fetch_retries}
+    """HttpClient keyword arguments (Settings.client_settings, shared with `run --sitemap`)."""
+    return settings.client_settings
 
 
 def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed], run_tag: str,
@@ -70,6 +68,10 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
     polled, poll_dead = ticks | "PollFeeds" >> PollFeeds(
         feeds, output, client, settings.poll_interval, settings.verify_every, settings.max_backoff)
     entries = polled | "NewEntries" >> NewEntries(output, settings.seen_days * 86400)
+    filter_dead = []
+    if settings.filters:  # --outlets, --since, --until on an entry's link and date, before its page is fetched
+        entries, dead = entries | "FilterEntries" >> FilterArticles(settings.filters, "entry_refused")
+        filter_dead.append(dead)
     raw, fetch_dead = entries | "FetchPages" >> FetchPages(client)
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
     articles, stage_dead = process_articles(articles, settings)
@@ -77,7 +79,7 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
                            | "ArticleWindows" >> windows
                            | "Write" >> WriteArticles(output, settings.files_per_partition,
                                                       windowed=True, run_tag=run_tag))
-    dead = [poll_dead, fetch_dead, extract_dead, *stage_dead]
+    dead = [poll_dead, *filter_dead, fetch_dead, extract_dead, *stage_dead]
     _ = ((tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "DeadLetterWindows" >> windows,
           write_dead)
          | "AllDeadLetters" >> beam.Flatten()

@@ -43,6 +43,10 @@ class ArchiveRange:
     end: int
 
     @property
+    def path(self) -> str:  # what a dead letter of the whole range names
+        return f"{self.file.path}@{self.start}"
+
+    @property
     def fmt(self) -> str:
         return "arc" if archive_format(self.file.path) == "arc" else "warc"
 
@@ -196,6 +200,9 @@ def _item(view, piece: ArchiveRange, filters, max_bytes: int):
         return _skip(view, "not_http")
     if view.status != 200:
         return _skip(view, f"http_{view.status}")
+    content_type = view.content_type
+    if content_type and not is_html(content_type, b""):
+        return _skip(view, "not_html")
     url, fetched_at = view.url, view.fetched_at
     reason = filters.before_reading(url, fetched_at) if filters else None
     if reason:
@@ -206,7 +213,7 @@ def _item(view, piece: ArchiveRange, filters, max_bytes: int):
         _finish(view)
         return ("dead", ref(piece, view.offset), "too_large", f"larger than the {max_bytes >> 20} MiB per-document limit")
     _finish(view)
-    if not is_html(view.content_type, body[:1024]):
+    if not content_type and not is_html(None, body[:1024]):
         return ("skip", "not_html")
     return ("doc", page_document(piece, view.offset, url, fetched_at, view.status, view.headers(), body))
 
