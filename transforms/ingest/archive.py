@@ -120,8 +120,9 @@ def is_html(content_type: str | None, body_head: bytes) -> bool:
 
 def page_document(piece: ArchiveRange, offset: int, url: str, fetched_at, status: int, headers: dict,
                   body: bytes) -> dict:
-    """A page's RawDocument: decoded by the HTTP charset, else <meta charset>, else detection."""
-    html = Response(url, status, headers, http_body(body, headers)).text()
+    """A page's RawDocument: `body` (HTTP encodings undone) decoded by the HTTP charset, else
+    <meta charset>, else detection."""
+    html = Response(url, status, headers, body).text()
     source = ref(piece, offset)
     return {"source": source, "path": piece.file.path, "input_kind": piece.fmt, "html": html, "text": None,
             "meta": {**piece.file.meta, "url": url}, "fetched_at": fetched_at,
@@ -213,9 +214,11 @@ def _item(view, piece: ArchiveRange, filters, max_bytes: int):
         _finish(view)
         return ("dead", ref(piece, view.offset), "too_large", f"larger than the {max_bytes >> 20} MiB per-document limit")
     _finish(view)
+    headers = view.headers()
+    body = http_body(body, headers)
     if not content_type and not is_html(None, body[:1024]):
         return ("skip", "not_html")
-    return ("doc", page_document(piece, view.offset, url, fetched_at, view.status, view.headers(), body))
+    return ("doc", page_document(piece, view.offset, url, fetched_at, view.status, headers, body))
 
 
 def _finish(view) -> None:
