@@ -23,11 +23,10 @@ def dead_letters(out) -> list[dict]:
     return [json.loads(line) for f in (out / "dead_letter").rglob("*.jsonl") for line in f.read_text().splitlines()]
 
 
-@pytest.fixture
-def crawl(tmp_path):
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
     """CC-NEWS-2024…: two WARC files, one gzipped per record, one gzipped whole and cut short."""
-    folder = tmp_path / "cc-news"
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("cc-news")
     first = news_archive(pages=6)
     (folder / "CC-NEWS-20240501.warc.gz").write_bytes(first.data())
     second = news_archive(gzip_records=False, pages=3)
@@ -35,10 +34,16 @@ def crawl(tmp_path):
     return folder, dict(first.offsets), dict(second.offsets)
 
 
-def test_a_folder_of_warc_files_in_one_command(crawl, tmp_path):
+@pytest.fixture(scope="module")
+def crawl_run(crawl, tmp_path_factory):
+    folder = crawl[0]
+    out = tmp_path_factory.mktemp("crawl") / "out"
+    return out, newsbeam("run", "--input", folder, "--output", out, "--progress", "off")
+
+
+def test_a_folder_of_warc_files_in_one_command(crawl, crawl_run):
     folder, offsets, cut_offsets = crawl
-    out = tmp_path / "out"
-    result = newsbeam("run", "--input", folder, "--output", out, "--progress", "off")
+    out, result = crawl_run
     assert "10 inputs from 2 files → 9 articles written, 1 dead letters" in result.stdout, result.stdout
     assert "archive records that are no pages: http_404 2, metadata 1, not_html 2, request 9, revisit 2, warcinfo 2" \
         in result.stdout
@@ -53,20 +58,18 @@ def test_a_folder_of_warc_files_in_one_command(crawl, tmp_path):
     [dead] = dead_letters(out)
     assert (dead["input_ref"], dead["stage"], dead["reason"]) == (
         f"CC-NEWS-20240502.warc.gz@{cut_offsets['metadata']}", "read", "truncated")
-    again = newsbeam("run", "--input", folder, "--output", out, "--progress", "off")
-    assert "0 articles written, 9 already present" in again.stdout  # sources and ids are stable
 
 
-def test_two_workers_on_ranges_of_one_file_give_the_same_rows(tmp_path):
-    path = tmp_path / "one.warc.gz"
-    path.write_bytes(news_archive(pages=8).data())
-    newsbeam("run", "--input", path, "--output", tmp_path / "one", "--progress", "off")
-    newsbeam("run", "--input", path, "--output", tmp_path / "two", "--progress", "off", "--archive-split-mb", "0.004",
+def test_two_workers_on_ranges_give_the_same_rows_and_ids(crawl, crawl_run, tmp_path):
+    folder = crawl[0]
+    two = tmp_path / "two"
+    newsbeam("run", "--input", folder, "--output", two, "--progress", "off", "--archive-split-mb", "0.004",
              "--direct_num_workers=2", "--direct_running_mode=multi_processing")
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("story_id",)} for r in rows]
-    one, two = read_articles(tmp_path / "one"), read_articles(tmp_path / "two")
-    assert len(one) == 8 and strip(one) == strip(two)
-    assert summary_of(tmp_path / "two")["files"] == 1
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "story_id"} for r in rows]
+    assert strip(read_articles(crawl_run[0])) == strip(read_articles(two))
+    assert summary_of(two)["files"] == 2
+    again = newsbeam("run", "--input", folder, "--output", two, "--progress", "off")
+    assert "0 articles written, 9 already present" in again.stdout  # sources and ids do not depend on ranges
 
 
 def test_outlet_and_since_filters_refuse_records_that_are_never_extracted(crawl, tmp_path):

@@ -126,7 +126,7 @@ def page_document(piece: ArchiveRange, offset: int, url: str, fetched_at, status
     source = ref(piece, offset)
     return {"source": source, "path": piece.file.path, "input_kind": piece.fmt, "html": html, "text": None,
             "meta": {**piece.file.meta, "url": url}, "fetched_at": fetched_at,
-            "digest": digest(piece.fmt, html)}
+            "digest": digest(piece.fmt, body)}  # the payload's bytes: no re-encoding of the text
 
 
 # --------------------------------------------------------------------------- records
