@@ -46,18 +46,13 @@ def page_document(entry: dict, response: Response, fetched_at: _dt.datetime) -> 
             "digest": digest("fetched", html)}
 
 
-class FetchPagesDoFn(StageDoFn):
-    """entry → RawDocument: the linked page when the entry needs it, else the entry's own content.
-    A page that cannot be fetched is a dead letter of stage `fetch` with the client's reason."""
-
-    stage = "fetch"
+class ClientStageDoFn(StageDoFn):
+    """A stage that asks the web: its HttpClient is made in `setup` from plain settings."""
 
     def __init__(self, client_settings: dict):
         super().__init__()
         self.client_settings = client_settings
         self.client = None
-        self._pages = counter("fetch.pages")
-        self._from_feed = counter("fetch.entry_content")
 
     def setup(self):
         self.client = HttpClient(**self.client_settings)
@@ -65,6 +60,18 @@ class FetchPagesDoFn(StageDoFn):
     def teardown(self):
         if self.client is not None:
             self.client.close()
+
+
+class FetchPagesDoFn(ClientStageDoFn):
+    """entry → RawDocument: the linked page when the entry needs it, else the entry's own content.
+    A page that cannot be fetched is a dead letter of stage `fetch` with the client's reason."""
+
+    stage = "fetch"
+
+    def __init__(self, client_settings: dict):
+        super().__init__(client_settings)
+        self._pages = counter("fetch.pages")
+        self._from_feed = counter("fetch.entry_content")
 
     def process_element(self, entry):
         now = _dt.datetime.now(_dt.timezone.utc)

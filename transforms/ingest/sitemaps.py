@@ -21,10 +21,10 @@ import apache_beam as beam
 
 from transforms.filters import Filters, count_filtered
 from transforms.ingest.feeds import feed_entries
-from transforms.ingest.fetch import FetchPages
+from transforms.ingest.fetch import ClientStageDoFn, FetchPages
 from transforms.ingest.http import FetchError, HttpClient
 from transforms.runtime import counter
-from transforms.stage import Rejected, StageDoFn, apply_stage
+from transforms.stage import Rejected, apply_stage
 from transforms.text.identity import parse_time
 
 MAX_DEPTH = 2          # an index of indexes is tolerated, deeper nesting is refused
@@ -159,7 +159,7 @@ def document_entries(feed, response, client: HttpClient | None = None) -> list[d
     return [page_entry(page, feed.url, feed.outlet) for page in pages]
 
 
-class ListPagesDoFn(StageDoFn):
+class ListPagesDoFn(ClientStageDoFn):
     """sitemap URL → the entries of the pages it lists that the filters keep, each page once; a
     sitemap that cannot be fetched or read is a dead letter of stage `sitemap` (and an input)."""
 
@@ -167,17 +167,8 @@ class ListPagesDoFn(StageDoFn):
     stream_outputs = True
 
     def __init__(self, client_settings: dict, filters: Filters | None = None):
-        super().__init__()
-        self.client_settings = client_settings
+        super().__init__(client_settings)
         self.filters = filters or None
-        self.client = None
-
-    def setup(self):
-        self.client = HttpClient(**self.client_settings)
-
-    def teardown(self):
-        if self.client is not None:
-            self.client.close()
 
     def process_element(self, url: str):
         seen = set()
