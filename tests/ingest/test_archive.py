@@ -167,3 +167,19 @@ def test_arc_files_are_read_with_warcio(tmp_path, gzip_records):
     cut = read(path)
     assert [d[2] for d in docs(cut)] == ["https://www.example.com/a"]
     assert [i[2] for i in cut if i[0] == "dead"] == ["truncated"]
+
+
+def test_an_archive_on_an_object_store_is_read_in_ranges(tmp_path):
+    import object_store  # memory://, which behaves as gs:// and s3:// do (tests/object_store.py)
+    object_store.clear()
+    try:
+        archive = news_archive(pages=5)
+        object_store.put("memory://bucket/cc-news/a.warc.gz", archive.data())
+        local = tmp_path / "a.warc.gz"
+        local.write_bytes(archive.data())
+        [remote] = resolve_inputs(["memory://bucket/cc-news/"])
+        assert remote.source == "a.warc.gz"
+        items = [item for piece in plan_ranges(remote, 700) for item in archive_items(piece)]
+        assert [d[1]["source"] for d in items if d[0] == "doc"] == [d[1] for d in docs(read(local))]
+    finally:
+        object_store.clear()
