@@ -82,14 +82,14 @@ FLAGS = (
     Flag("archive_split_mb", "a WARC file is read in ranges of this many MiB, by as many workers", float, 64,
          metavar="MB", section=ARCHIVES, commands=("run",)),
     Flag("outlets", "keep only these outlets: registrable domains or host globs, comma-separated "
-         "(bbc.co.uk,*.reuters.com); applied to archive, sitemap and feed URLs before anything is read",
-         metavar="LIST", section=ARCHIVES),
+         "(bbc.co.uk,*.reuters.com); applied to archive and sitemap URLs before anything is read",
+         metavar="LIST", section=ARCHIVES, commands=("run",)),
     Flag("since", "keep articles published (else fetched) at or after this date or ISO time", metavar="DATE",
-         section=ARCHIVES),
+         section=ARCHIVES, commands=("run",)),
     Flag("until", "keep articles published (else fetched) before this time; a date includes its day",
-         metavar="DATE", section=ARCHIVES),
+         metavar="DATE", section=ARCHIVES, commands=("run",)),
     Flag("languages", "keep only these languages (ISO 639-1, comma-separated; `und` for undecided), "
-         "after language detection, before tagging", metavar="LIST", section=ARCHIVES),
+         "after language detection, before tagging", metavar="LIST", section=ARCHIVES, commands=("run",)),
     Flag("progress", "live progress on stderr: one updating line on a terminal, log lines otherwise "
          "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
     Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
@@ -113,8 +113,14 @@ FLAGS = (
     Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM, metavar="S"),
     Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM, metavar="N"),
     Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM, metavar="DAYS"),
-    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM,
+    Flag("max_backoff", "longest wait before retrying a failing feed or page, in seconds", float, 21600.0, STREAM,
          metavar="S"),
+    Flag("fetch_max_tries", "tries of a page failing transiently (DNS, connection, timeout, 429, 5xx) "
+         "before it is a dead letter", int, 8, STREAM, metavar="N"),
+    Flag("fetch_max_age", "seconds after its first try a failing page is given up", float, 172800.0, STREAM,
+         metavar="S"),
+    Flag("retry_backoff", "seconds before a failed page is tried again (doubling, up to --max-backoff)",
+         float, 60.0, STREAM, metavar="S"),
 )
 DEFAULTS = {flag.name: flag.default for flag in FLAGS if flag.default is not None}
 

@@ -13,6 +13,7 @@ index whose `lastmod` is before --since are not fetched) and fetches the pages t
 """
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import zlib
 from dataclasses import dataclass, field
@@ -21,10 +22,10 @@ import apache_beam as beam
 
 from transforms.filters import Filters, count_filtered
 from transforms.ingest.feeds import feed_entries
-from transforms.ingest.fetch import ClientStageDoFn, FetchPages
-from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.fetch import page_document
+from transforms.ingest.http import HTML_TYPES, FetchError, HttpClient
 from transforms.runtime import counter
-from transforms.stage import Rejected, apply_stage
+from transforms.stage import Rejected, StageDoFn, apply_stage
 from transforms.text.identity import parse_time
 
 MAX_DEPTH = 2          # an index of indexes is tolerated, deeper nesting is refused
@@ -159,6 +160,36 @@ def document_entries(feed, response, client: HttpClient | None = None) -> list[d
     return [page_entry(page, feed.url, feed.outlet) for page in pages]
 
 
+class ClientStageDoFn(StageDoFn):
+    """A stage that asks the web: its HttpClient is made in `setup` from plain settings."""
+
+    def __init__(self, client_settings: dict):
+        super().__init__()
+        self.client_settings, self.client = client_settings, None
+
+    def setup(self):
+        self.client = HttpClient(**self.client_settings)
+
+    def teardown(self):
+        _ = self.client and self.client.close()
+
+
+class FetchListedPagesDoFn(ClientStageDoFn):
+    """A listed page → its RawDocument (`source` its URL); one that cannot be fetched is a dead letter
+    of stage `fetch` with the client's reason. A backfill has no later poll to retry at: the client's
+    own retries (`--fetch-retries`) are all."""
+
+    stage = "fetch"
+
+    def process_element(self, entry: dict):
+        link = entry["meta"]["url"]
+        try:
+            response = self.client.get(link, accept_types=HTML_TYPES)
+        except FetchError as error:
+            raise Rejected(error.reason, f"{link}: {error}") from None
+        yield page_document(entry, response, dt.datetime.now(dt.timezone.utc))
+
+
 class ListPagesDoFn(ClientStageDoFn):
     """sitemap URL → the entries of the pages it lists that the filters keep, each page once; a
     sitemap that cannot be fetched or read is a dead letter of stage `sitemap` (and an input)."""
@@ -201,5 +232,6 @@ class SitemapPages(beam.PTransform):
     def expand(self, pbegin):
         sitemaps = pbegin | "ListSitemaps" >> beam.Create(self.urls)
         entries, listing_dead = apply_stage(sitemaps, "ListPages", ListPagesDoFn(self.client_settings, self.filters))
-        raw, fetch_dead = entries | "SpreadPages" >> beam.Reshuffle() | "FetchPages" >> FetchPages(self.client_settings)
+        raw, fetch_dead = apply_stage(entries | "SpreadPages" >> beam.Reshuffle(), "FetchPages",
+                                      FetchListedPagesDoFn(self.client_settings))
         return raw, [listing_dead, fetch_dead]
