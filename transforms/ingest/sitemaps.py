@@ -108,11 +108,11 @@ def _text_sitemap(data: bytes, location: str) -> Sitemap:
     return Sitemap(pages=[{"loc": line} for line in lines])
 
 
-def page_entry(page: dict, sitemap_url: str, outlet: str | None = None) -> dict:
+def page_entry(page: dict, sitemap_url: str, outlet: str | None = None, feed_key: str | None = None) -> dict:
     """A listed page as the entry FetchPages takes (the same shape as a feed entry's)."""
     meta = {"url": page["loc"], "title": page.get("title"), "published": page.get("published"),
             "site_name": page.get("publication"), "feed_language": page.get("language"), "outlet": outlet}
-    return {"entry_id": page["loc"], "feed_url": sitemap_url, "html": "", "fetch_pages": "always",
+    return {"entry_id": page["loc"], "feed_url": sitemap_url, "feed_key": feed_key, "html": "", "fetch_pages": "always",
             "meta": {k: v for k, v in meta.items() if v}, "source": page["loc"]}
 
 
@@ -157,7 +157,7 @@ def document_entries(feed, response, client: HttpClient | None = None) -> list[d
             pages.extend(fetch_sitemap(client, child).pages)
         except Rejected:
             counter("sitemap.child_failed").inc()
-    return [page_entry(page, feed.url, feed.outlet) for page in pages]
+    return [page_entry(page, feed.url, feed.outlet, feed.key) for page in pages]
 
 
 class ClientStageDoFn(StageDoFn):
