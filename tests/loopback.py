@@ -172,12 +172,18 @@ def growing_feed(server: FeedServer, path: str, links, start: int = 2, honest: b
 
 
 class running:
-    """with running(FeedServer()) as server: ... (serves in a thread, shuts down after)."""
+    """with running(FeedServer()) as server: ... (serves in a thread, shuts down after). Each server
+    starts with this process's politeness state forgotten (robots answers, per-host holds and slots),
+    which are keyed by host and would otherwise carry one test's Retry-After into the next."""
 
     def __init__(self, server: FeedServer):
         self.server = server
 
     def __enter__(self) -> FeedServer:
+        from transforms.ingest.http import ROBOTS
+        from transforms.ingest.rate import RATE_LIMITER
+        ROBOTS.clear()
+        RATE_LIMITER.clear()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self.server
