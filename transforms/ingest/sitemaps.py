@@ -112,8 +112,8 @@ def page_entry(page: dict, sitemap_url: str, outlet: str | None = None, feed_key
     """A listed page as the entry FetchPages takes (the same shape as a feed entry's)."""
     meta = {"url": page["loc"], "title": page.get("title"), "published": page.get("published"),
             "site_name": page.get("publication"), "feed_language": page.get("language"), "outlet": outlet}
-    return {"entry_id": page["loc"], "feed_url": sitemap_url, "feed_key": feed_key, "html": "", "fetch_pages": "always",
-            "meta": {k: v for k, v in meta.items() if v}, "source": page["loc"]}
+    return {"entry_id": page["loc"], "feed_url": sitemap_url, "feed_key": feed_key, "html": "",
+            "fetch_pages": "always", "meta": {k: v for k, v in meta.items() if v}, "source": page["loc"]}
 
 
 def fetch_sitemap(client: HttpClient, url: str) -> Sitemap:
