@@ -44,6 +44,7 @@ setup(
         # as warcio (README, bench/warc.py); warcio reads the legacy ARC format FastWARC does not. Both Apache-2.0
         "FastWARC==2.0.0",
         "warcio==1.8.1",
+        "icu4py==1.2.0",           # ICU word breaks for zh/ja/th (transforms/text/words.py), MIT + ICU licence
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

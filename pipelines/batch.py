@@ -19,8 +19,10 @@ from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndic
 from transforms.filters import FilterArticles
 from transforms.ingest import ReadInputs, SitemapPages
 from transforms.ingest.inputs import resolve_inputs
+from transforms.packed import pack, unpack
 from transforms.storage import join
-from transforms.text import DetectLanguage, ExtractArticles
+from transforms.text import ApplyLineEvidence, ApplyTitleEvidence, CorpusEvidence, DetectLanguage, ExtractArticles
+from transforms.text.corpus import PENDING
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
@@ -44,9 +46,27 @@ def process_articles(articles, settings: Settings):
     if filters.languages:
         articles, dead = articles | "FilterLanguages" >> FilterArticles(filters, "language_refused")
         filter_dead.append(dead)
-    articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+    if settings.clean == "corpus" and articles.is_bounded:
+        articles, tag_dead = tag_with_corpus_evidence(articles, settings)
+    else:
+        articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+        tag_dead = [tag_dead]
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings)
-    return articles, [*filter_dead, language_dead, tag_dead, dedup_dead, *stories_dead]
+    return articles, [*filter_dead, language_dead, *tag_dead, dedup_dead, *stories_dead]
+
+
+def tag_with_corpus_evidence(articles, settings: Settings):
+    """Text copies wait for the run's evidence (transforms/text/corpus.py) before they are tagged;
+    pages need none, so they are tagged in the step that extracts them, as without evidence.
+    The two meet again packed, and titles lose the tails the run proves suffixes."""
+    evidence = articles | "CorpusEvidence" >> CorpusEvidence()
+    pages, copies = articles | "SplitCopies" >> beam.Partition(lambda a, _: int(bool(a.get(PENDING))), 2)
+    copies = copies | "LineEvidence" >> ApplyLineEvidence(evidence)
+    pages, pages_dead = pages | "TagArticles" >> tag_articles(settings)
+    copies, copies_dead = copies | "TagCopies" >> tag_articles(settings)
+    both = ((pages | "PackPages" >> beam.Map(pack), copies | "PackCopies" >> beam.Map(pack))
+            | "Meet" >> beam.Flatten())
+    return both | "TitleEvidence" >> ApplyTitleEvidence(evidence, then=unpack), [pages_dead, copies_dead]
 
 
 def label_copies_and_stories(articles, settings: Settings):
@@ -88,7 +108,7 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
         raw.append(pages)
         dead.extend(sitemap_dead)
     raw = raw[0] if len(raw) == 1 else tuple(raw) | "AllDocuments" >> beam.Flatten()
-    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition)
 
