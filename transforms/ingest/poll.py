@@ -18,8 +18,8 @@ from apache_beam.coders import PickleCoder
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from schemas.dead_letter import DEAD, dead_letter
-from transforms.ingest.feeds import feed_entries
 from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.sitemaps import document_entries
 from transforms.ingest.intake import journal
 from transforms.ingest.state import STATE_DIR, load_state, save_state  # noqa: F401 - STATE_DIR for summary.py
 from transforms.runtime import counter
@@ -141,7 +141,7 @@ class PollFeedDoFn(beam.DoFn):
         counter("poll.requests").inc()
         try:
             response = self.client.get(feed.url, headers)
-            entries = [] if response.status == 304 else feed_entries(feed, response.body, response.headers)
+            entries = [] if response.status == 304 else document_entries(feed, response, self.client)
         except (FetchError, Rejected) as error:
             after_failure(record, error.reason, now, interval, self.max_backoff, getattr(error, "retry_after", None))
             counter("poll.failed").inc()
