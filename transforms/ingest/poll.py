@@ -18,7 +18,7 @@ from apache_beam.coders import PickleCoder
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from schemas.dead_letter import DEAD, dead_letter
-from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.http import FetchError, UsesHttpClient
 from transforms.ingest.sitemaps import document_entries
 from transforms.ingest.intake import journal
 from transforms.ingest.state import STATE_DIR, load_state, save_state  # noqa: F401 - STATE_DIR for summary.py
@@ -104,7 +104,7 @@ def after_failure(record: dict, reason: str, now: float, interval: float, max_ba
     return record
 
 
-class PollFeedDoFn(beam.DoFn):
+class PollFeedDoFn(UsesHttpClient, beam.DoFn):
     """(feed key, Feed) on every tick → (feed key, {"entries": [...]}) when the feed had a document;
     failures → dead letters of stage `poll` (the feed's URL, the reason) and a longer pause."""
 
@@ -119,13 +119,6 @@ class PollFeedDoFn(beam.DoFn):
         self.verify_every = verify_every
         self.max_backoff = max_backoff
         self.client = None
-
-    def setup(self):
-        self.client = HttpClient(**self.client_settings)
-
-    def teardown(self):
-        if self.client is not None:
-            self.client.close()
 
     def process(self, keyed, state=beam.DoFn.StateParam(FEED_STATE)):
         key, feed = keyed

@@ -23,7 +23,7 @@ import apache_beam as beam
 from transforms.filters import Filters, count_filtered
 from transforms.ingest.feeds import feed_entries
 from transforms.ingest.fetch import page_document
-from transforms.ingest.http import HTML_TYPES, FetchError, HttpClient
+from transforms.ingest.http import HTML_TYPES, FetchError, HttpClient, UsesHttpClient
 from transforms.runtime import counter
 from transforms.stage import Rejected, StageDoFn, apply_stage
 from transforms.text.identity import parse_time
@@ -160,18 +160,13 @@ def document_entries(feed, response, client: HttpClient | None = None) -> list[d
     return [page_entry(page, feed.url, feed.outlet, feed.key) for page in pages]
 
 
-class ClientStageDoFn(StageDoFn):
+class ClientStageDoFn(UsesHttpClient, StageDoFn):
     """A stage that asks the web: its HttpClient is made in `setup` from plain settings."""
 
     def __init__(self, client_settings: dict):
         super().__init__()
         self.client_settings, self.client = client_settings, None
 
-    def setup(self):
-        self.client = HttpClient(**self.client_settings)
-
-    def teardown(self):
-        _ = self.client and self.client.close()
 
 
 class FetchListedPagesDoFn(ClientStageDoFn):
