@@ -12,6 +12,7 @@ from transforms.analysis import TagArticles
 from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
+from transforms.dedup.index import SignatureRecorder
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
 from transforms.storage import join
@@ -53,8 +54,13 @@ def label_copies_and_stories(articles, settings: Settings):
 
 
 def dedup_state_dir(settings: Settings) -> str | None:
-    """Where the signatures of recent articles are kept between runs (none for an output-less graph)."""
+    """Where the signatures of the articles written are kept between runs (none for an output-less graph)."""
     return join(settings.output, "_state", "dedup") if settings.output else None
+
+
+def recorders(settings: Settings) -> tuple:
+    """What the writer keeps of each row it writes, besides the row: the indexes later runs read."""
+    return (SignatureRecorder(dedup_state_dir(settings)),) if settings.output else ()
 
 
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
@@ -65,7 +71,8 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
     raw, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes)
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
     articles, stage_dead = process_articles(articles, settings)
-    written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition)
+    written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
+                                                                     recorders=recorders(settings))
 
     dead = [read_dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)

@@ -41,7 +41,7 @@ def test_a_new_id_is_claimed_for_its_own_partition_and_keeps_it(tmp_path):
     first = verdicts(tmp_path, [request(1)])
     assert first == [(("2026-12-01", "unknown", 0), (f"{1:032x}", "2026-12-01", "unknown", True))]
     # the same file touched: another day computed, the claim's day kept (and the row is looked for there)
-    again = verdicts(tmp_path, [request(1, "2026-11-20")], run="run-b", now=MTIME.timestamp() + 2 * ids.HEAL_AFTER)
+    again = verdicts(tmp_path, [request(1, "2026-11-20")], run="run-b")
     assert again == [(("2026-11-20", "unknown", 0), (f"{1:032x}", "2026-12-01", "unknown", True))]
     assert ids.written(str(tmp_path), [f"{1:032x}", f"{2:032x}"]) == {f"{1:032x}": ("2026-12-01", "unknown")}
 
@@ -51,16 +51,6 @@ def test_the_same_id_twice_in_one_run_is_written_once(tmp_path):
     may = [v[3] for _, v in found]
     assert sorted(may) == [False, False, True]
     assert {v[1] for _, v in found} == {"2026-12-01"}          # the smallest partition is the one claimed
-
-
-def test_a_fresh_claim_of_another_run_is_left_to_it_an_old_one_is_healed(tmp_path):
-    verdicts(tmp_path, [request(1)], run="run-a", now=1000.0)
-    concurrent = verdicts(tmp_path, [request(1)], run="run-b", now=1000.0 + 60)
-    assert [v[3] for _, v in concurrent] == [False]             # run-a is still writing it
-    own_retry = verdicts(tmp_path, [request(1)], run="run-a", now=1000.0 + 60)
-    assert [v[3] for _, v in own_retry] == [True]               # written unless the partition holds it
-    later = verdicts(tmp_path, [request(1)], run="run-c", now=1000.0 + ids.HEAL_AFTER + 1)
-    assert [v[3] for _, v in later] == [True]                   # a claim whose row a crash lost
 
 
 def test_a_rival_claim_written_meanwhile_wins_when_it_is_older(tmp_path, monkeypatch):
@@ -74,7 +64,7 @@ def test_a_rival_claim_written_meanwhile_wins_when_it_is_older(tmp_path, monkeyp
 
     monkeypatch.setattr(state, "append", append_after_rival)
     (found,) = verdicts(tmp_path, [request(1)], run="run-b", now=MTIME.timestamp())
-    assert found[1][1:] == ("2026-11-30", "unknown", False)
+    assert found[1][1:] == ("2026-11-30", "unknown", True)     # looked for (and written) where run-a claimed it
 
 
 def test_many_claim_files_are_merged_by_the_reader(tmp_path):
@@ -116,7 +106,7 @@ def test_a_touched_input_is_not_written_again_in_its_new_partition(tmp_path):
 
 
 def test_a_claim_whose_row_was_lost_is_written_into_the_claimed_partition(tmp_path):
-    verdicts(tmp_path, [request(1)], run="crashed", now=MTIME.timestamp() - 2 * ids.HEAL_AFTER)
+    verdicts(tmp_path, [request(1)], run="crashed")   # claimed, then the run died before writing the row
     run_writer(tmp_path, [article(1, MTIME + dt.timedelta(days=3)), article(2)])
     rows = read_articles(tmp_path)
     assert [(r["article_id"][-1], str(r["date"])) for r in rows] == [("1", "2026-12-01"), ("2", "2026-12-01")]

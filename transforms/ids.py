@@ -11,15 +11,14 @@ when. The writer claims in one step per shard, before any row is written:
 
 - an id without a claim is claimed now for the partition the article computes;
 - an id claimed before keeps that claim's partition, and is written there only if that partition
-  does not hold it (a claim whose row a crash lost is healed by the next run that brings the article);
-- a claim another run made less than HEAL_AFTER seconds ago whose row is not there yet belongs to a
-  writer still at work (two runs of one input at once): this one writes nothing;
+  does not hold it (so a claim whose row a crash lost is healed by the next run that brings it);
 - the same id twice in one run: the first (smallest partition) is the article, the others repeats.
 
 Claims first, rows second: a crash between the two leaves a claim without its row (written later,
 as above), never a row without a claim (which a rerun could write a second time elsewhere). After
 writing its claims a step lists its shard again; an id another writer claimed meanwhile goes to the
-earlier claim's partition, so concurrent writers of one id agree on one partition.
+earlier claim's partition, so two runs of one input at once agree on one partition, where the
+second finds the first's row (unless both write that very partition at the same moment).
 
 `written(output, ids)` answers "which of these ids does the output hold, and where" for any caller.
 """
@@ -36,7 +35,6 @@ from transforms import state
 from transforms.storage import join
 
 SHARD_DIGITS = 2        # 256 shards: at 10 million ids about 40,000 claims (1 MB) per shard
-HEAL_AFTER = 3600.0     # seconds a fresh claim of another run is taken as that writer's work in flight
 KEY = "article_id"
 
 ID_SCHEMA = pa.schema([
@@ -130,8 +128,7 @@ def resolve(output: str, shard: str, requests, run: str, now: float | None = Non
     verdicts, first = [], set()
     for article_id, date, outlet, key in requests:
         claim = new.get(article_id) or claims[article_id]
-        fresh = article_id in new or claim["run"] == run or now - (claim["claimed_at"] or 0) >= HEAL_AFTER
         # only the first request of an id may write (requests are sorted: the smallest partition)
-        verdicts.append((key, Verdict(article_id, claim["date"], claim["outlet"], fresh and article_id not in first)))
+        verdicts.append((key, Verdict(article_id, claim["date"], claim["outlet"], article_id not in first)))
         first.add(article_id)
     return verdicts
