@@ -14,7 +14,7 @@ from schemas.article import new_article
 from transforms.stage import Rejected, StageDoFn, apply_stage
 from transforms.text.clean import clean_text, clean_title, split_title
 from transforms.text.extractor import TimeLimitedExtractor, trafilatura_extract
-from transforms.text.identity import article_id, content_hash, outlet_for, parse_time
+from transforms.text.identity import article_id, content_hash, outlet_for, publication_time
 
 MIN_WORDS = 5
 
@@ -64,7 +64,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract) -> dict:
     site_name = meta.get("site_name") or extracted.get("sitename")
     outlet = outlet_for(meta.get("outlet"), url)
     title, title_removed = clean_title(title, site_name, outlet)
-    published_at = parse_time(meta.get("published") or extracted.get("date"))
+    published_at, precision = publication_time(meta.get("published"), extracted.get("page_dates"), extracted.get("date"))
     authors = meta.get("authors") or [a.strip() for a in (extracted.get("author") or "").split(";") if a.strip()]
     if isinstance(authors, str):
         authors = [authors]
@@ -80,6 +80,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract) -> dict:
         title=title or None,
         authors=list(authors),
         published_at=published_at,
+        published_precision=precision,
         fetched_at=fetched_at,
         date_source="published" if published_at else "fetched",
         text=body,
