@@ -44,7 +44,7 @@ def label_copies_and_stories(articles, settings: Settings):
     if not articles.is_bounded:
         # expiry timers on real streaming runners; Beam's local runner (no --runner) prunes on touch
         articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(
-            window_days, expiry_timers=settings.remote_runner)
+            window_days, expiry_timers=settings.remote_runner, state_dir=dedup_state_dir(settings))
         articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
         return articles, dedup_dead, []
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
