@@ -13,6 +13,7 @@ from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
 from transforms.dedup.index import SignatureRecorder
+from transforms.dedup.story_index import EarlierStories, StoryRecorder
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
 from transforms.storage import join
@@ -48,8 +49,9 @@ def label_copies_and_stories(articles, settings: Settings):
         articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
         return articles, dedup_dead, []
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
+    earlier = EarlierStories(story_state_dir(settings), settings.story_window_days) if settings.output else None
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
-                                                                     settings.story_window_days)
+                                                                     settings.story_window_days, earlier=earlier)
     return articles, dedup_dead, [stories_dead]
 
 
@@ -58,9 +60,16 @@ def dedup_state_dir(settings: Settings) -> str | None:
     return join(settings.output, "_state", "dedup") if settings.output else None
 
 
+def story_state_dir(settings: Settings) -> str | None:
+    """Where the story of each syndication group written is kept between runs."""
+    return join(settings.output, "_state", "stories") if settings.output else None
+
+
 def recorders(settings: Settings) -> tuple:
     """What the writer keeps of each row it writes, besides the row: the indexes later runs read."""
-    return (SignatureRecorder(dedup_state_dir(settings)),) if settings.output else ()
+    if not settings.output:
+        return ()
+    return SignatureRecorder(dedup_state_dir(settings)), StoryRecorder(story_state_dir(settings))
 
 
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):

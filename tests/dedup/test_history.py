@@ -9,12 +9,15 @@ import random
 import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-from conftest import read_articles
+from conftest import SEEDS, read_articles
 from schemas.article import new_article
 from transforms.dedup.index import EarlierCopies, SignatureRecorder, day_of, days_around, entry_of, read_day
 from transforms.dedup.signatures import fingerprint
+from transforms.dedup.stories import ClusterStories
+from transforms.dedup.story_index import EarlierStories, StoryRecorder
 from transforms.dedup.syndication import BUCKET_CAP, PIVOTS, LabelSyndication
 from transforms.storage import join
+from transforms.text.clean import split_title
 from transforms.text.identity import content_hash
 from transforms.write import WriteArticles
 
@@ -53,12 +56,14 @@ def copies_of(rows: list[dict]) -> list[dict]:
     return [wire_copy(o, k, delays[(i + k) % len(delays)]) for i, o in enumerate(rows) for k in (1, 2)]
 
 
-def run(output, rows):
-    """One run of the dedup stage and the writer into `output`, with the index between runs."""
-    state_dir = join(str(output), "_state", "dedup")
+def run(output, rows, stories: bool = False):
+    """One run of the dedup stage (and stories) and the writer into `output`, with the indexes."""
+    state_dir, story_dir = join(str(output), "_state", "dedup"), join(str(output), "_state", "stories")
     with beam.Pipeline(runner=FnApiRunner()) as p:
         labelled, _ = p | beam.Create(rows) | LabelSyndication(state_dir)
-        _ = labelled | WriteArticles(str(output), recorders=(SignatureRecorder(state_dir),))
+        if stories:
+            labelled, _ = labelled | ClusterStories(earlier=EarlierStories(story_dir, 3))
+        _ = labelled | WriteArticles(str(output), recorders=(SignatureRecorder(state_dir), StoryRecorder(story_dir)))
 
 
 def one_run_labels(originals: list[dict], copies: list[dict]) -> dict[str, tuple]:
@@ -120,3 +125,28 @@ def test_an_entry_keeps_what_matching_needs_and_nothing_of_the_text(tmp_path):
     SignatureRecorder(str(tmp_path)).write([entry], "2025-01-03", "wire.example", "part-x.parquet")
     (back,), _ = read_day(str(tmp_path), day_of(START))
     assert back["shingles"] == entry["shingles"] and list(back["exact_keys"]) == entry["exact_keys"]
+
+
+EXPRESS = split_title((SEEDS / "004_580c8be870bf90a2.txt").read_text(encoding="utf-8"))
+LENTA = split_title((SEEDS / "000_2d844df8e1464b56.txt").read_text(encoding="utf-8"))
+MARCH = dt.datetime(2024, 3, 1, 8, tzinfo=dt.timezone.utc)
+
+
+def report(name: str, title_text: tuple[str, str], hours: float, outlet: str) -> dict:
+    return {**row(name, title_text[1], MARCH + dt.timedelta(hours=hours), outlet), "title": title_text[0]}
+
+
+def test_a_later_report_joins_the_earlier_story_and_earlier_rows_keep_their_ids(tmp_path):
+    run(tmp_path, [report("express", EXPRESS, 0, "express.co.uk"),
+                   row("ferry", text(5), MARCH, "local.example")], stories=True)
+    first = {r["source"]: r for r in read_articles(tmp_path)}
+    story = first["express"]["story_id"]
+    later = [report("lenta", LENTA, 30, "lenta.ru"),                                 # another report, a day later
+             wire_copy(row("express", EXPRESS[1], MARCH, "express.co.uk"), 1, 90),  # a copy of the earlier row
+             row("harbour", text(6), MARCH + dt.timedelta(hours=30), "local.example")]
+    run(tmp_path, later, stories=True)
+    rows = {r["source"]: r for r in read_articles(tmp_path)}
+    assert rows["lenta"]["story_id"] == story
+    assert rows["copy-1-of-express"]["story_id"] == story and rows["copy-1-of-express"]["cluster_id"] == first["express"]["article_id"]
+    assert rows["harbour"]["story_id"] == rows["harbour"]["article_id"]              # unrelated: its own story
+    assert {k: rows[k] for k in first} == first                                      # never rewritten

@@ -28,6 +28,11 @@ in a two-document run, IDF would penalise exactly the terms the reports share).
 The story_id of a row is its story's earliest node's cluster_id (cluster_id itself when it is alone).
 Joining labels back groups rows by cluster_id: a syndication group's rows meet on one worker, which is
 bounded by the size of one group, not by the number of articles.
+
+Across runs (`earlier`, story_index.EarlierStories): the canonical rows already written within the
+window of the run's days come back as nodes that rank before every new one (EARLIER) and carry the
+story_id they were given, so a later report joins an earlier story's id; edges between two earlier
+nodes are dropped (their rows keep their ids: rows are never rewritten).
 """
 from __future__ import annotations
 
@@ -49,6 +54,8 @@ WINDOW_DAYS = 3
 MIN_DOCS_FOR_IDF = 20   # fewer documents say nothing about how common a term is: tf only
 BUCKET_CAP = 200
 NODE = "node"
+NODE_VERSION = 1        # of story_candidate's contents: bump it when they change (the story index keeps them)
+EARLIER, NEW = "0", "1"  # rank prefixes: nodes of rows already written come first
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
 _VECTORIZER = None
@@ -164,9 +171,17 @@ class DocFreq(beam.CombineFn):
         return acc
 
 
+def story_candidate(article: dict) -> tuple:
+    """What the clustering compares of one row: (time, article_id, day, term indices, counts)."""
+    indices, counts = term_counts(article.get("title"), article.get("text"))
+    published = article.get("published_at") or article.get("fetched_at")
+    when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
+    return when, article["article_id"], day_number(published), indices, counts
+
+
 class StoryNodeDoFn(StageDoFn):
     """article → the article, and on NODE (cluster_id, representative candidate (rank, id, day,
-    indices, counts))."""
+    indices, counts, story))."""
 
     stage = "stories"
 
@@ -174,18 +189,21 @@ class StoryNodeDoFn(StageDoFn):
         vectorizer()
 
     def process_element(self, article):
-        indices, counts = term_counts(article.get("title"), article.get("text"))
-        published = article.get("published_at") or article.get("fetched_at")
-        when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
+        when, *rest = story_candidate(article)
         yield article
-        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (when, article["article_id"], day_number(published), indices, counts)))
+        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (f"{NEW}|{when}", *rest, article["cluster_id"])))
 
 
 def _vector_node(keyed, df):
-    cluster_id, (when, _, day, indices, counts) = keyed
+    cluster_id, (when, _, day, indices, counts, story) = keyed
     n_docs, doc_freq = df
     vector = tfidf(indices, counts, doc_freq, n_docs)
-    return {"ref": (f"{when}|{cluster_id}", cluster_id, cluster_id), "day": day, "vector": vector}
+    return {"ref": (f"{when}|{cluster_id}", cluster_id, story), "day": day, "vector": vector}
+
+
+def _is_new_edge(edge) -> bool:
+    """An edge with at least one node of this run (two earlier stories stay as their rows say)."""
+    return not (edge[0][0].startswith(f"{EARLIER}|") and edge[1][0].startswith(f"{EARLIER}|"))
 
 
 class StoryPairsDoFn(beam.DoFn):
@@ -209,8 +227,8 @@ class StoryPairsDoFn(beam.DoFn):
 
 def _set_story(joined):
     cluster_id, group = joined
-    labels = list(group["label"])
-    story = labels[0][1] if labels else cluster_id
+    labels = list(group["label"]) or list(group["own"])
+    story = labels[0][2] if labels else cluster_id
     for packed in group["article"]:
         article = unpack(packed)
         article["story_id"] = story
@@ -221,14 +239,18 @@ class ClusterStories(beam.PTransform):
     """articles (with cluster_id) → (articles with story_id; dead letters)."""
 
     def __init__(self, threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP,
-                 rounds: int = 8):
+                 rounds: int = 8, earlier: beam.PTransform | None = None):
         super().__init__()
         self.threshold, self.window, self.cap, self.rounds = threshold, int(window_days), bucket_cap, rounds
+        self.earlier = earlier
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
         results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn()).with_outputs(NODE, DEAD, main="articles")
-        representatives = results[NODE] | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
+        candidates = results[NODE]
+        if self.earlier is not None:
+            candidates = (candidates, candidates | "Earlier" >> self.earlier) | "WithEarlier" >> beam.Flatten()
+        representatives = candidates | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
         doc_freq = (representatives
                     | "Indices" >> beam.Map(lambda kv: kv[1][3])
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
@@ -238,9 +260,12 @@ class ClusterStories(beam.PTransform):
                                                  self.window)
                  | "Bucket" >> beam.GroupByKey()
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.window, self.cap))
+                 | "NewEdges" >> beam.Filter(_is_new_edge)
                  | "DistinctEdges" >> beam.Distinct())
         labels = edges | "Components" >> ConnectedComponents(self.rounds, namespace="stories")
-        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))), "label": labels}
+        own = nodes | "OwnRef" >> beam.Map(lambda n: (n["ref"][1], n["ref"]))
+        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))),
+                     "label": labels, "own": own}
                     | "JoinLabels" >> beam.CoGroupByKey()
                     | "SetStory" >> beam.FlatMap(_set_story))
         return labelled, results[DEAD]
