@@ -13,6 +13,7 @@ from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
 from transforms.dedup.index import SignatureRecorder
+from transforms.dedup.live_stories import IncrementalStories
 from transforms.dedup.story_index import EarlierStories, StoryRecorder
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
@@ -40,14 +41,15 @@ def process_articles(articles, settings: Settings):
 
 def label_copies_and_stories(articles, settings: Settings):
     """Syndication groups and stories: the batch form over a bounded input; one article at a time
-    against state for live input (no global grouping), where a story is its syndication group."""
+    against state for live input (no global grouping). Both read the indexes of the rows written."""
     window_days = settings.dedup_window_days
     if not articles.is_bounded:
         # expiry timers on real streaming runners; Beam's local runner (no --runner) prunes on touch
         articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(
             window_days, expiry_timers=settings.remote_runner, state_dir=dedup_state_dir(settings))
-        articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
-        return articles, dedup_dead, []
+        articles, stories_dead = articles | "Stories" >> IncrementalStories(
+            story_state_dir(settings), settings.story_threshold, settings.story_window_days, reach_days=window_days)
+        return articles, dedup_dead, [stories_dead]
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
     earlier = EarlierStories(story_state_dir(settings), settings.story_window_days) if settings.output else None
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,

@@ -60,11 +60,11 @@ def test_copies_across_batch_and_stream_runs_are_labelled(tmp_path):
         growing_feed(server, "/one.xml", first, start=3)
         feeds = tmp_path / "one.txt"
         feeds.write_text(server.url("/one.xml") + "\n")
-        stream(out, feeds, 8)
+        stream(out, feeds, 5)
         second = [serve(server, "/wire/ferry-copy.html", "Winter ferry timetable", trimmed_copy(ferry_story()))]
         growing_feed(server, "/two.xml", second, start=1)
         feeds.write_text(server.url("/two.xml") + "\n")
-        stream(out, feeds, 8)
+        stream(out, feeds, 5)
 
     rows = {r["source"].rsplit("/", 1)[-1]: r for r in read_articles(out)}
     assert set(rows) == {"express.txt", "express-copy.html", "lenta.html", "ferry.html", "ferry-copy.html"}, rows
@@ -72,3 +72,7 @@ def test_copies_across_batch_and_stream_runs_are_labelled(tmp_path):
     assert (rows["express-copy.html"]["duplicate_of"], rows["express-copy.html"]["cluster_id"]) == (batch, batch)
     assert (rows["ferry-copy.html"]["duplicate_of"], rows["ferry-copy.html"]["cluster_id"]) == (ferry, ferry)
     assert not rows["lenta.html"]["is_duplicate"] and not rows["ferry.html"]["is_duplicate"]
+    # story_id means a story: the other report of the batch row's event joins its story, from the index
+    story = rows["express.txt"]["story_id"]
+    assert rows["lenta.html"]["story_id"] == story and rows["express-copy.html"]["story_id"] == story
+    assert rows["ferry.html"]["story_id"] == ferry == rows["ferry-copy.html"]["story_id"] != story

@@ -93,12 +93,20 @@ class MatchInBucketDoFn(beam.DoFn):
         if article is not None:  # the article rides with its first bucket on to the decision
             yield node["id"], ("article", article, len(node["keys"]))
         current = self.prune(members, float(timestamp))
-        label, store = match_in_bucket(key, node, current, self.cap)
+        label, store = self.decide(key, node, current)
         if store:
-            members.add({"label": label, "shingles": node["shingles"], "time": float(timestamp)})
+            members.add({**self.member(node), "label": label, "time": float(timestamp)})
         else:
             self._over_cap.inc()
         yield node["id"], ("label", label)
+
+    def decide(self, key: str, node: dict, current: list[dict]):
+        """(label the node takes from this bucket, whether it is stored in it)."""
+        return match_in_bucket(key, node, current, self.cap)
+
+    def member(self, node: dict) -> dict:
+        """What the bucket keeps of a node, besides its label and time."""
+        return {"shingles": node["shingles"]}
 
     def prune(self, members, now: float) -> list[dict]:
         """The members still inside the window at `now`; the bag is rewritten when some left it."""
@@ -146,6 +154,7 @@ class DecideLabelDoFn(beam.DoFn):
     from apache_beam.transforms.userstate import BagStateSpec as _Bag
 
     PARTS = _Bag("parts", _PickleCoder())
+    apply = staticmethod(apply_labels)   # (article, smallest label or None) → the labelled article
 
     def process(self, keyed, parts=beam.DoFn.StateParam(PARTS)):
         _, message = keyed
@@ -156,7 +165,7 @@ class DecideLabelDoFn(beam.DoFn):
         if not articles or len(labels) < articles[0][2]:
             return
         parts.clear()
-        yield apply_labels(articles[0][1], min(labels) if labels else None)
+        yield self.apply(articles[0][1], min(labels) if labels else None)
 
 
 class IncrementalSyndication(beam.PTransform):
