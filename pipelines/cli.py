@@ -5,6 +5,7 @@
                   [--allow-hosts H,..] [--per-host-rate R] [--fetch-timeout S] [BEAM OPTIONS]
     newsbeam show --output DIR [--limit N]
     newsbeam report --output DIR [--html FILE] [--targets FILE]
+    newsbeam state --output DIR [--rebuild] [BEAM OPTIONS]
 
 A run that cannot start (bad option, unreadable config, missing input) exits 2 with one line on
 stderr; a run that finished exits 0 even when some inputs became dead letters.
@@ -210,7 +211,13 @@ def report_command(flags: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": run_command, "stream": stream_command, "show": show_command, "report": report_command}
+def state_command(flags: list[str]) -> int:
+    from pipelines.state import state_main
+    return state_main(flags, _Parser, make_pipeline)
+
+
+COMMANDS = {"run": run_command, "stream": stream_command, "show": show_command, "report": report_command,
+            "state": state_command}
 
 
 def main(argv: list[str] | None = None) -> int:
