@@ -21,9 +21,11 @@ disk never need rewriting.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import time
 
+import numpy as np
 import pyarrow as pa
 
 from transforms import state
@@ -95,28 +97,54 @@ def read_day(state_dir: str, day: int, files=None) -> tuple[list[dict], list]:
     return rows, read
 
 
+def key_hashes(keys: list[str]) -> np.ndarray:
+    """64-bit hashes of bucket keys: a band key's own digest (mixed with its band number), a blake2b
+    of an exact key. A day's keys are held as sorted arrays of these, about 1 KB an entry."""
+    out = np.empty(len(keys), dtype=np.uint64)
+    for i, key in enumerate(keys):
+        if is_exact_key(key):
+            out[i] = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+        else:
+            band, digest = key[1:].split(":", 1)
+            out[i] = (int(digest, 16) ^ (int(band) * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF
+    return out
+
+
 class DayIndex:
-    """The entries of one day, by key."""
+    """The entries of one day: their labels and shingles, and (key hash → entry) as sorted arrays."""
 
     def __init__(self):
-        self.by_key: dict[str, list[int]] = {}
-        self.entries: list[tuple[tuple, bytes]] = []    # (label, shingles)
+        self.labels: list[tuple] = []
+        self.shingles: list[bytes] = []
         self.ids: set[str] = set()
         self.files: set[str] = set()
         self.listed_at = 0.0
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.members = np.zeros(0, dtype=np.int32)
 
     def add(self, entries: list[dict]) -> None:
+        keys, members = [self.keys], [self.members]
         for entry in entries:
             if entry[KEY] in self.ids:
                 continue   # a file merged meanwhile repeats what was read
             self.ids.add(entry[KEY])
-            at = len(self.entries)
-            self.entries.append((entry_ref(entry), entry["shingles"]))
-            for key in entry_keys(entry):
-                self.by_key.setdefault(key, []).append(at)
+            hashes = key_hashes(entry_keys(entry))
+            keys.append(hashes)
+            members.append(np.full(len(hashes), len(self.labels), dtype=np.int32))
+            self.labels.append(entry_ref(entry))
+            self.shingles.append(entry["shingles"])
+        keys, members = np.concatenate(keys), np.concatenate(members)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.members = keys[order], members[order]
+
+    def lookup(self, hashes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(position in `hashes`, entries holding that key) for each key some entry holds."""
+        lo = np.searchsorted(self.keys, hashes, side="left")
+        hi = np.searchsorted(self.keys, hashes, side="right")
+        return [(i, self.members[lo[i]:hi[i]]) for i in np.nonzero(hi > lo)[0]]
 
     def __len__(self):
-        return len(self.entries)
+        return len(self.labels)
 
 
 class EarlierCopies:
@@ -151,6 +179,8 @@ class EarlierCopies:
         """The smallest label among the loaded entries, within the window of the node's day, that the
         node is a copy of (None: none)."""
         day = day_of(node["seen"])
+        keys = node["keys"]
+        hashes = key_hashes(keys)
         shingles = as_shingles(node["shingles"])
         verified: dict[tuple[int, int], bool] = {}
         best = None
@@ -158,21 +188,18 @@ class EarlierCopies:
             index = self.days.get(other)
             if not index:
                 continue
-            for key in node["keys"]:
-                members = index.by_key.get(key)
-                if not members:
-                    continue
-                exact = is_exact_key(key)
+            for at, members in index.lookup(hashes):
+                exact = is_exact_key(keys[at])
                 if not exact and len(members) >= self.cap:
-                    members = sorted(members, key=lambda m: index.entries[m][0])[:self.pivots]
+                    members = sorted(members, key=lambda m: index.labels[m])[:self.pivots]
                 for m in members:
-                    label, their = index.entries[m]
+                    label = index.labels[m]
                     if best is not None and label >= best:
                         continue
                     if not exact:
                         seen = verified.get((other, m))
                         if seen is None:
-                            seen = verified[(other, m)] = is_copy(shingles, as_shingles(their))
+                            seen = verified[(other, m)] = is_copy(shingles, as_shingles(index.shingles[m]))
                         if not seen:
                             continue
                     best = label
