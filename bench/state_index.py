@@ -77,7 +77,7 @@ def new_run(indexed, texts, first_day: dt.datetime, n: int, seed: int = 11) -> l
             original = rng.choice(days)
             words = original["text"].split()
             row = {**row, "text": " ".join(words[:int(len(words) * 0.7)]), "cluster_id": row["article_id"],
-                   "is_duplicate": False}
+                   "is_duplicate": False, "copy_of": original["article_id"]}
             when = original["published_at"] + dt.timedelta(hours=rng.uniform(0.2, 20))
         out.append({**row, "published_at": when, "fetched_at": when})
     return out
@@ -86,10 +86,10 @@ def new_run(indexed, texts, first_day: dt.datetime, n: int, seed: int = 11) -> l
 def build(output: str, rows) -> float:
     """Write the indexes run by run (a week each), as WriteArticles and its recorders do."""
     from transforms import ids
-    from transforms.dedup.index import SignatureRecorder
-    from transforms.dedup.story_index import StoryRecorder
+    from transforms.dedup.index import signature_recorder
+    from transforms.dedup.story_index import story_recorder
     from transforms.write import partition_of
-    recorders = SignatureRecorder(f"{output}/_state/dedup"), StoryRecorder(f"{output}/_state/stories")
+    recorders = signature_recorder(f"{output}/_state/dedup"), story_recorder(f"{output}/_state/stories")
     started = time.perf_counter()
     by_week: dict[int, list] = {}
     for row in rows:
@@ -138,7 +138,9 @@ def read_cost(output: str, new_rows, label: str, every_day: bool = False) -> dic
     loaded_at = time.perf_counter()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    matched = sum(copies.best(fingerprint(r)) is not None for r in new_rows)
+    labels = {r["article_id"]: copies.best(fingerprint(r)) for r in new_rows}
+    matched = sum(label is not None for label in labels.values())
+    right = sum(1 for r in new_rows if r.get("copy_of") and labels[r["article_id"]] is not None)
     matched_at = time.perf_counter()
     stories = sum(len(read_story_day(f"{output}/_state/stories", d)[0]) for d in days_around(days, 3))
     stories_at = time.perf_counter()
@@ -150,7 +152,8 @@ def read_cost(output: str, new_rows, label: str, every_day: bool = False) -> dic
     return {"run": label, "articles": len(new_rows), "signature_days": len(signature_days),
             "signatures_read": copies.loaded, "signature_s": round(loaded_at - started, 2),
             "signature_peak_mb": round(peak / 1e6, 1), "match_s": round(matched_at - loaded_at, 2),
-            "copies_found": matched, "story_entries_read": stories, "story_s": round(stories_at - matched_at, 2),
+            "copies_in_run": sum(1 for r in new_rows if r.get("copy_of")), "copies_found": right,
+            "other_matches": matched - right, "story_entries_read": stories, "story_s": round(stories_at - matched_at, 2),
             "id_shards_read": len(wanted), "ids_found": found, "ids_s": round(claims_at - stories_at, 2)}
 
 

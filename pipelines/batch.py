@@ -12,9 +12,9 @@ from transforms.analysis import TagArticles
 from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
-from transforms.dedup.index import SignatureRecorder
+from transforms.dedup.index import signature_recorder
 from transforms.dedup.live_stories import IncrementalStories
-from transforms.dedup.story_index import EarlierStories, StoryRecorder
+from transforms.dedup.story_index import EarlierStories, story_recorder
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
 from transforms.storage import join
@@ -71,7 +71,7 @@ def recorders(settings: Settings) -> tuple:
     """What the writer keeps of each row it writes, besides the row: the indexes later runs read."""
     if not settings.output:
         return ()
-    return SignatureRecorder(dedup_state_dir(settings)), StoryRecorder(story_state_dir(settings))
+    return signature_recorder(dedup_state_dir(settings)), story_recorder(story_state_dir(settings))
 
 
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):

@@ -20,8 +20,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms import ids, state
-from transforms.dedup.index import SignatureRecorder
-from transforms.dedup.story_index import StoryRecorder
+from transforms.dedup.index import signature_recorder
+from transforms.dedup.story_index import story_recorder
 from transforms.runtime import counter
 from transforms.storage import join, matching
 
@@ -60,7 +60,7 @@ class RebuildFileDoFn(beam.DoFn):
     def __init__(self, output: str):
         super().__init__()
         self.output = output
-        self.recorders = (SignatureRecorder(join(output, "_state", "dedup")), StoryRecorder(join(output, "_state", "stories")))
+        self.recorders = (signature_recorder(join(output, "_state", "dedup")), story_recorder(join(output, "_state", "stories")))
         self._rows = counter("state.rows")
 
     def process(self, path: str):

@@ -39,6 +39,11 @@ def folder_files(folder: str) -> list[tuple[str, float]]:
     return sorted(((m.path, m.last_updated_in_seconds or 0.0) for m in found), key=lambda f: (f[1], f[0]))
 
 
+def day_folder(root: str, day: str) -> str:
+    """The folder of one partition day (YYYY-MM-DD) in an index filed by day."""
+    return join(root, f"day={day}")
+
+
 def rows_digest(keys) -> str:
     return hashlib.sha256("\n".join(sorted(map(str, keys))).encode("utf-8")).hexdigest()[:16]
 

@@ -33,7 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
-from transforms import ids
+from transforms import ids, state
 from transforms.packed import pack, unpack
 from transforms.runtime import counter
 from transforms.storage import join, matching, temp_name, write_atomically
@@ -174,6 +174,20 @@ class Recorder:
     def write(self, entries: list, date: str, outlet: str, path: str) -> None:
         """Keep the entries of the rows now in `path`, partition (date, outlet)."""
         raise NotImplementedError
+
+
+class DayRecorder(Recorder):
+    """A Recorder into an append-only folder per partition day, `<root>/day=YYYY-MM-DD/`: one file
+    of `entry(row)` per article file."""
+
+    def __init__(self, root: str, entry, schema: pa.Schema, key: str = "article_id"):
+        self.root, self._entry, self.schema, self.key = root, entry, schema, key
+
+    def entry(self, row: dict):
+        return self._entry(row)
+
+    def write(self, entries: list, date: str, outlet: str, path: str) -> None:
+        state.append(state.day_folder(self.root, date), entries, self.schema, self.key, prefix=outlet)
 
 
 def _claim_requests(article, shards: int):

@@ -11,10 +11,10 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from conftest import SEEDS, read_articles
 from schemas.article import new_article
-from transforms.dedup.index import EarlierCopies, SignatureRecorder, day_of, days_around, entry_of, read_day
+from transforms.dedup.index import EarlierCopies, signature_recorder, day_of, days_around, entry_of, read_day
 from transforms.dedup.signatures import fingerprint
 from transforms.dedup.stories import ClusterStories
-from transforms.dedup.story_index import EarlierStories, StoryRecorder
+from transforms.dedup.story_index import EarlierStories, story_recorder
 from transforms.dedup.syndication import BUCKET_CAP, PIVOTS, LabelSyndication
 from transforms.storage import join
 from transforms.text.clean import split_title
@@ -63,7 +63,7 @@ def run(output, rows, stories: bool = False):
         labelled, _ = p | beam.Create(rows) | LabelSyndication(state_dir)
         if stories:
             labelled, _ = labelled | ClusterStories(earlier=EarlierStories(story_dir, 3))
-        _ = labelled | WriteArticles(str(output), recorders=(SignatureRecorder(state_dir), StoryRecorder(story_dir)))
+        _ = labelled | WriteArticles(str(output), recorders=(signature_recorder(state_dir), story_recorder(story_dir)))
 
 
 def one_run_labels(originals: list[dict], copies: list[dict]) -> dict[str, tuple]:
@@ -122,7 +122,7 @@ def test_an_entry_keeps_what_matching_needs_and_nothing_of_the_text(tmp_path):
     entry = entry_of({**original, "cluster_id": "c" * 32})
     assert entry["canonical"] == "c" * 32 and entry["rank_time"].startswith("2025-01-03T09:00")
     assert len(entry["bands"]) == 85 * 8 and "text" not in entry
-    SignatureRecorder(str(tmp_path)).write([entry], "2025-01-03", "wire.example", "part-x.parquet")
+    signature_recorder(str(tmp_path)).write([entry], "2025-01-03", "wire.example", "part-x.parquet")
     (back,), _ = read_day(str(tmp_path), day_of(START))
     assert back["shingles"] == entry["shingles"] and list(back["exact_keys"]) == entry["exact_keys"]
 

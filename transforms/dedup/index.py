@@ -6,7 +6,7 @@ UTC publication day, else the fetch day) in append-only folders (transforms/stat
 ever dropped, so a run of March after a run of June finds March; and a run reads only the days
 within the dedup window of its own articles, never the whole history.
 
-The writer keeps the entries (SignatureRecorder, a write.Recorder) from each row as written, after
+The writer keeps the entries (signature_recorder, a write.Recorder) from each row as written, after
 its file is in place: the index describes exactly the rows in the output (`newsbeam state --rebuild`
 computes it again from them). About 2.7 KB an article (bench/state_index.py).
 
@@ -30,8 +30,7 @@ import pyarrow as pa
 
 from transforms import state
 from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key, rank_key
-from transforms.storage import join
-from transforms.write import Recorder
+from transforms.write import DayRecorder
 
 KEY = "article_id"
 BAND_BYTES = 8            # signatures.band_keys: 8-byte blake2b digests, hex in the key
@@ -45,10 +44,6 @@ INDEX_SCHEMA = pa.schema([
     ("bands", pa.binary()),          # BAND_BYTES per band, in band order
     ("shingles", pa.binary()),       # sorted unique uint32 word 5-gram hashes
 ])
-
-
-def day_dir(state_dir: str, day: str) -> str:
-    return join(state_dir, f"day={day}")
 
 
 def day_of(moment: dt.datetime | None) -> int:
@@ -88,7 +83,7 @@ def entry_ref(entry: dict) -> tuple[str, str, str]:
 
 def read_day(state_dir: str, day: int, files=None) -> tuple[list[dict], list]:
     """(entries, files read) of one day; a day of many files is merged as it is read whole."""
-    folder = day_dir(state_dir, day_name(day))
+    folder = state.day_folder(state_dir, day_name(day))
     every = state.folder_files(folder)
     todo = [f for f in every if files is None or f[0] not in files]
     rows, read = state.read_folder(folder, KEY, files=todo)
@@ -206,14 +201,6 @@ class EarlierCopies:
         return best
 
 
-class SignatureRecorder(Recorder):
-    """write.Recorder: the index entries of the rows written, one file per article file."""
-
-    def __init__(self, state_dir: str):
-        self.state_dir = state_dir
-
-    def entry(self, row: dict):
-        return entry_of(row)
-
-    def write(self, entries: list, date: str, outlet: str, path: str) -> None:
-        state.append(day_dir(self.state_dir, date), entries, INDEX_SCHEMA, KEY, prefix=outlet)
+def signature_recorder(state_dir: str) -> DayRecorder:
+    """The write.Recorder of this index: each written row's entry, one file per article file."""
+    return DayRecorder(state_dir, entry_of, INDEX_SCHEMA, KEY)

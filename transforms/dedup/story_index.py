@@ -13,17 +13,15 @@ node holds) is skipped and counted (`stories.index_stale`) until `newsbeam state
 """
 from __future__ import annotations
 
-import pyarrow as pa
-
 import apache_beam as beam
+import pyarrow as pa
 
 from transforms import state
 from transforms.dedup.index import day_name, days_around
 from transforms.dedup.stories import EARLIER, NODE_VERSION, story_candidate
 from transforms.packed import pack, unpack
 from transforms.runtime import counter
-from transforms.storage import join
-from transforms.write import Recorder
+from transforms.write import DayRecorder
 
 KEY = "article_id"
 STORY_SCHEMA = pa.schema([
@@ -33,10 +31,6 @@ STORY_SCHEMA = pa.schema([
     ("node", pa.binary()),            # packed stories.story_candidate of the row
     ("version", pa.int32()),          # stories.NODE_VERSION when it was written
 ])
-
-
-def day_dir(story_dir: str, day: str) -> str:
-    return join(story_dir, f"day={day}")
 
 
 def story_entry(row: dict) -> dict | None:
@@ -49,7 +43,7 @@ def story_entry(row: dict) -> dict | None:
 
 def read_story_day(story_dir: str, day: int) -> tuple[list[dict], int]:
     """(entries as (cluster_id, story_id, candidate), entries skipped as stale) of one day."""
-    folder = day_dir(story_dir, day_name(day))
+    folder = state.day_folder(story_dir, day_name(day))
     rows, files = state.read_folder(folder, KEY)
     if len(files) > state.COMPACT_AT:
         state.compact(folder, files, rows, STORY_SCHEMA, KEY, keep=lambda rs: list({r[KEY]: r for r in rs}.values()))
@@ -85,14 +79,6 @@ class EarlierStories(beam.PTransform):
                 | "ReadDays" >> beam.FlatMap(read))
 
 
-class StoryRecorder(Recorder):
-    """write.Recorder: the story entries of the canonical rows written, one file per article file."""
-
-    def __init__(self, story_dir: str):
-        self.story_dir = story_dir
-
-    def entry(self, row: dict):
-        return story_entry(row)
-
-    def write(self, entries: list, date: str, outlet: str, path: str) -> None:
-        state.append(day_dir(self.story_dir, date), entries, STORY_SCHEMA, KEY, prefix=outlet)
+def story_recorder(story_dir: str) -> DayRecorder:
+    """The write.Recorder of this index: the entries of the canonical rows, one file per article file."""
+    return DayRecorder(story_dir, story_entry, STORY_SCHEMA, KEY)

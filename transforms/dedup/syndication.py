@@ -157,7 +157,7 @@ class LabelSyndication(beam.PTransform):
     """articles → (articles with cluster_id, is_duplicate, duplicate_of; dead letters).
 
     `state_dir` (optional, e.g. OUTPUT/_state/dedup): match against the signature index of the rows
-    already written (the writer keeps it: index.SignatureRecorder), so that copies are labelled
+    already written (the writer keeps it: index.signature_recorder), so that copies are labelled
     across runs (see the module docstring)."""
 
     def __init__(self, state_dir: str | None = None, window_days: float = WINDOW_DAYS,
