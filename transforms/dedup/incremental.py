@@ -78,12 +78,12 @@ class MatchInBucketDoFn(beam.DoFn):
 
     MEMBERS = _Bag("members", _PickleCoder())
 
-    def __init__(self, window_days: float = WINDOW_DAYS, cap: int = BUCKET_CAP):
+    def __init__(self, window_days: float = WINDOW_DAYS, cap: int = BUCKET_CAP, namespace: str = "dedup"):
         super().__init__()
         self.window_seconds = float(window_days) * 86400
         self.cap = cap
-        self._over_cap = counter("dedup.bucket_over_cap")
-        self._expired = counter("dedup.state_expired")
+        self._over_cap = counter(f"{namespace}.bucket_over_cap")
+        self._expired = counter(f"{namespace}.state_expired")
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam, members=beam.DoFn.StateParam(MEMBERS)):
         yield from self.match(keyed, timestamp, members)

@@ -142,7 +142,7 @@ class MatchStoryBucketDoFn(MatchInBucketDoFn):
     MEMBERS = MatchInBucketDoFn.MEMBERS
 
     def __init__(self, threshold: float, window_days: int, cap: int):
-        super().__init__(window_days, cap)
+        super().__init__(window_days, cap, namespace="stories")
         self.threshold, self.window_whole_days = threshold, window_days
 
     def decide(self, key, node, current):
