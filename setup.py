@@ -36,9 +36,14 @@ setup(
         "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
         "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/dedup/stories.py)
         "anyascii==0.3.3",         # names in Latin letters across scripts (transforms/text/translit.py), ISC
+        "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT
+        "snowballstemmer==3.1.1",  # Russian and French stems for the stance rules (stance/words.py), BSD-3
+        "textblob-fr==0.2.0",      # its French sentiment lexicon (Pattern's), read by tone.py, MIT
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",
+                # tests/pipelines/test_warehouse.py runs deploy/warehouse/*.sql in the DuckDB CLI, as written
+                "duckdb-cli==1.5.6",
                 # tests/browser.py drives headless Chromium over the DevTools protocol
                 "websockets==17.4"],
     },

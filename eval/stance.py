@@ -1,11 +1,12 @@
 """Stance on FNC-1 (train): each headline is a target's claim, its body the article.
 
-    python eval/stance.py [--data DIR] [--slice dev|rest|all] [--limit N]
+    python eval/stance.py [--data DIR] [--slice dev|rest|all] [--limit N] [--baseline] [--fit-calibration]
 
 The model's article-level row decides: support → agree, oppose → disagree, neutral → discuss, no row →
 unrelated. Prints per-class precision/recall/F1, macro-F1 over the four classes and the FNC score
 (0.25 for a correct related/unrelated call, 0.75 more for the correct related label), relative to the
-best possible.
+best possible, and a reliability table of the scores (calibrated on dev: see --fit-calibration).
+With --baseline, the FNC-1 feature baseline (eval/fnc_baseline.py) is trained and scored beside it.
 
 FNC-1 has no licence: it is read for evaluation only, nothing is trained on it and nothing from it is
 shipped. The hand-set knobs of transforms/analysis/stance/ were looked at on the `dev` slice only — bodies
@@ -23,12 +24,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 
 from transforms.analysis.stance import RuleBasedStance, Target  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "stance_fnc1_train"
 if not DEFAULT_DATA.exists():
     DEFAULT_DATA = Path("/work/shared/data/stance_fnc1_train")
+CALIBRATION = ROOT / "transforms" / "analysis" / "lexicons" / "stance_calibration.en.txt"
 CLASSES = ("agree", "disagree", "discuss", "unrelated")
 TO_FNC = {"support": "agree", "oppose": "disagree", "neutral": "discuss"}
 RELATED = {"agree", "disagree", "discuss"}
@@ -49,21 +52,55 @@ def load(data: Path, which: str):
     return bodies, pairs
 
 
-def predict(bodies: dict[int, str], pairs) -> list[str]:
+def predict(bodies: dict[int, str], pairs, calibrated: bool = True) -> tuple[list[str], list[float | None]]:
+    """The article row's FNC label and score per pair (score None for "unrelated": no row)."""
     headlines = sorted({h for h, _, _ in pairs})
     target_of = {h: f"h{i}" for i, h in enumerate(headlines)}
-    model = RuleBasedStance([Target(target_of[h], h) for h in headlines])
+    model = RuleBasedStance([Target(target_of[h], h) for h in headlines], calibrated=calibrated)
     wanted: dict[int, set[str]] = {}
     for headline, body_id, _ in pairs:
         wanted.setdefault(body_id, set()).add(target_of[headline])
-    labels: dict[tuple[int, str], str] = {}
+    rows: dict[tuple[int, str], dict] = {}
     for body_id, target_ids in wanted.items():
         # one call per body: its preprocessing is shared by every headline paired with it
         for row in model.stances(text=bodies[body_id], title="", language="en", doc=None,
                                  entities=[], quotes=[]):
             if row["holder_type"] == "article" and row["target_id"] in target_ids:
-                labels[(body_id, row["target_id"])] = TO_FNC[row["label"]]
-    return [labels.get((body_id, target_of[h]), "unrelated") for h, body_id, _ in pairs]
+                rows[(body_id, row["target_id"])] = row
+    found = [rows.get((body_id, target_of[h])) for h, body_id, _ in pairs]
+    return ([TO_FNC[r["label"]] if r else "unrelated" for r in found], [r["score"] if r else None for r in found])
+
+
+BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
+
+
+def reliability(gold: list[str], pred: list[str], scores: list[float | None]) -> None:
+    """How often a stance row's label is right, by its score: a calibrated score matches the rate."""
+    print("reliability of the article rows (score bin: rows, mean score, share with the right label):")
+    for lo, hi in zip(BINS, BINS[1:]):
+        inside = [(g, p, s) for g, p, s in zip(gold, pred, scores) if s is not None and lo <= s < hi]
+        if inside:
+            mean = sum(s for _, _, s in inside) / len(inside)
+            right = sum(g == p for g, p, _ in inside) / len(inside)
+            print(f"  [{lo:.1f}, {min(hi, 1.0):.1f}{')' if hi < 1 else ']'} {len(inside):6d} {mean:6.3f} {right:6.3f}")
+
+
+def fit_calibration(gold: list[str], pred: list[str], raw: list[float | None], path: Path) -> None:
+    """Per label, isotonic regression of "the label is right" on the raw score, written as knots."""
+    from sklearn.isotonic import IsotonicRegression
+    lines = ["# The article row's score → P(label right), per label: knots of an isotonic regression fitted",
+             "# on the FNC-1 dev slice (Body ID divisible by 10) by `eval/stance.py --slice dev --fit-calibration`.",
+             "# FNC-1 has no licence: this monotone map is the only thing derived from it, and was allowed as such."]
+    for label, fnc in TO_FNC.items():
+        xs = [s for p, s in zip(pred, raw) if p == fnc and s is not None]
+        ys = [float(g == fnc) for g, p, s in zip(gold, pred, raw) if p == fnc and s is not None]
+        if len(set(xs)) < 2:
+            continue
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(xs, ys)
+        for x, y in zip(iso.X_thresholds_, iso.y_thresholds_):
+            lines.append(f"{label} {x:.4f} {y:.4f}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
 
 
 def report(gold: list[str], pred: list[str]) -> dict:
@@ -98,7 +135,13 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--slice", choices=("dev", "rest", "all"), default="rest")
     parser.add_argument("--limit", type=int, default=0, help="first N pairs only (quick looks)")
+    parser.add_argument("--fit-calibration", action="store_true",
+                        help="fit the score calibration on this slice (dev only) and write it")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also train and score the FNC-1 feature baseline (eval/fnc_baseline.py)")
     args = parser.parse_args(argv)
+    if args.fit_calibration and args.slice != "dev":
+        parser.error("--fit-calibration fits on the dev slice only")
     if not (args.data / "train_stances.csv").exists():
         print(f"skipped: FNC-1 data not found at {args.data}")
         return 0
@@ -106,11 +149,22 @@ def main(argv=None) -> int:
     if args.limit:
         pairs = pairs[: args.limit]
     started = time.perf_counter()
-    pred = predict(bodies, pairs)
+    gold = [g for _, _, g in pairs]
+    if args.fit_calibration:
+        pred, raw = predict(bodies, pairs, calibrated=False)
+        fit_calibration(gold, pred, raw, CALIBRATION)
+    pred, scores = predict(bodies, pairs)
     elapsed = time.perf_counter() - started
     print(f"FNC-1 train, slice {args.slice}: {len(pairs)} pairs, "
           f"{len({b for _, b, _ in pairs})} bodies, {elapsed:.1f} s")
-    report([g for _, _, g in pairs], pred)
+    print("newsbeam (rules, nothing trained on FNC-1):")
+    report(gold, pred)
+    reliability(gold, pred, scores)
+    if args.baseline:
+        from fnc_baseline import cross_validated
+        print("\nFNC-1 feature baseline (gradient boosting on its hand features; trained on FNC-1 train, "
+              "every pair predicted by a model that never saw its body):")
+        report(gold, cross_validated(bodies, pairs, load(args.data, "all")[1]))
     return 0
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, make_dataclass
 from apache_beam.options.pipeline_options import PipelineOptions
 
 RUN, STREAM = "newsbeam", "newsbeam stream"   # argument groups: every command's flags, live feeds' flags
+REQUIRED = {"run": ("input", "output"), "stream": ("feeds", "output")}
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,16 @@ class Flag:
     nargs: str | None = None
     choices: tuple | None = None
     metavar: str | None = None
+    section: str | None = None  # where `newsbeam COMMAND --help` lists it (default: by group)
+    commands: tuple = ()        # the commands that take it; () for run and stream alike
+
+    @property
+    def help_section(self) -> str:
+        return self.section or ("live feeds" if self.group == STREAM else "options")
+
+    def taken_by(self, command: str) -> bool:
+        commands = self.commands or (("stream",) if self.group == STREAM else ("run", "stream"))
+        return command in commands
 
     @property
     def spellings(self) -> list[str]:
@@ -40,54 +51,61 @@ class Flag:
 
 FLAGS = (
     Flag("input", "files, folders (walked recursively) and globs to ingest, local or gs://, s3://",
-         nargs="+", metavar="PATH"),
+         nargs="+", metavar="PATH", commands=("run",)),
+    Flag("feeds", "feeds file: URL list, YAML or OPML", group=STREAM, metavar="FILE"),
     Flag("output", "output folder (local, gs://, s3://)", metavar="DIR"),
-    Flag("manifest", "JSON Lines of per-input metadata, keyed by path", metavar="FILE"),
-    Flag("targets", "YAML or JSON claims to tag stances toward", metavar="FILE"),
-    Flag("config", "YAML or JSON defaults for any option here", metavar="FILE"),
+    Flag("manifest", "JSON Lines of per-input metadata, keyed by path (wins over what is extracted)",
+         metavar="FILE", commands=("run",)),
+    Flag("targets", "YAML or JSON claims to tag stances toward", metavar="FILE", section="tagging"),
+    Flag("config", "YAML or JSON defaults for any option here (the command line wins)", metavar="FILE"),
     Flag("ner_models", "NER pipeline per language, e.g. en=en_core_web_trf,fr=/models/fr,ru=natasha "
-         "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha"),
-    Flag("tag_batch_size", "articles per nlp.pipe batch", int, 32),
+         "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha",
+         metavar="LANG=MODEL,...", section="tagging"),
+    Flag("tag_batch_size", "articles per nlp.pipe batch", int, 32, metavar="N", section="tagging"),
     Flag("extract_timeout", "seconds one page may take to extract before it is a dead letter "
-         "(0: no limit, in-process)", float, 30.0),
-    Flag("max_document_mb", "largest single document read, in MiB", float, 10),
-    Flag("language_prefix_chars", "characters of text given to language detection", int, 2000),
-    Flag("files_per_partition", "Parquet files per date/outlet folder", int, 1),
+         "(0: no limit, in-process)", float, 30.0, metavar="S", section="extraction"),
+    Flag("max_document_mb", "largest single document read, in MiB", float, 10, metavar="MB",
+         section="extraction"),
+    Flag("language_prefix_chars", "characters of text given to language detection", int, 2000, metavar="N",
+         section="extraction"),
     Flag("dedup_window_days", "days a copy is matched against earlier articles, within and across runs",
-         float, 7),
-    Flag("story_threshold", "TF-IDF cosine for one story", float, 0.2),
-    Flag("story_window_days", "days apart two reports of one story may be", int, 3),
-    Flag("run_id", "name of this run's summary file"),
+         float, 7, metavar="DAYS", section="copies and stories"),
+    Flag("story_threshold", "TF-IDF cosine for one story", float, 0.2, metavar="X", section="copies and stories"),
+    Flag("story_window_days", "days apart two reports of one story may be", int, 3, metavar="DAYS",
+         section="copies and stories"),
+    Flag("files_per_partition", "Parquet files per date/outlet folder", int, 1, metavar="N"),
+    Flag("run_id", "name of this run's summary file under OUTPUT/_runs/", metavar="NAME"),
     Flag("progress", "live progress on stderr: one updating line on a terminal, log lines otherwise "
          "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
     Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
-         float),
+         float, metavar="S"),
     # newsbeam stream (live feeds)
-    Flag("feeds", "feeds file: URL list, YAML or OPML", group=STREAM, metavar="FILE"),
-    Flag("poll_interval", "seconds between polls of a feed", float, 300.0, STREAM),
+    Flag("poll_interval", "seconds between polls of a feed", float, 300.0, STREAM, metavar="S"),
     Flag("duration", "stop polling after this many seconds, then drain and flush (default: run on)",
-         float, group=STREAM),
+         float, group=STREAM, metavar="S"),
     Flag("allow_hosts", "comma-separated hosts fetched even though they resolve to non-public addresses",
-         group=STREAM),
-    Flag("per_host_rate", "requests per second to one host", float, 1.0, STREAM),
-    Flag("fetch_timeout", "seconds one fetch may take", float, 10.0, STREAM),
-    Flag("fetch_retries", "retries after a timeout, 429 or 5xx", int, 2, STREAM),
+         group=STREAM, metavar="HOST,..."),
+    Flag("per_host_rate", "requests per second to one host", float, 1.0, STREAM, metavar="R"),
+    Flag("fetch_timeout", "seconds one fetch may take", float, 10.0, STREAM, metavar="S"),
+    Flag("fetch_retries", "retries after a timeout, 429 or 5xx", int, 2, STREAM, metavar="N"),
     Flag("contact_url", "contact URL in the User-Agent of every request", str,
-         "https://github.com/newsbeam/newsbeam", STREAM),
-    Flag("window_seconds", "fixed window of the Parquet writes, in seconds", float, 300.0, STREAM),
-    Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM),
-    Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM),
-    Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM),
-    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM),
+         "https://github.com/newsbeam/newsbeam", STREAM, metavar="URL"),
+    Flag("window_seconds", "fixed window of the Parquet writes, in seconds", float, 300.0, STREAM, metavar="S"),
+    Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM, metavar="S"),
+    Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM, metavar="N"),
+    Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM, metavar="DAYS"),
+    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM,
+         metavar="S"),
 )
 DEFAULTS = {flag.name: flag.default for flag in FLAGS if flag.default is not None}
 
 
-def add_flags(parser, flags=FLAGS, spellings=lambda flag: flag.spellings) -> None:
-    """Register `flags` on an argparse parser, in their groups."""
+def add_flags(parser, flags=FLAGS, spellings=lambda flag: flag.spellings, group_of=lambda flag: flag.group) -> None:
+    """Register `flags` on an argparse parser, in argument groups named by `group_of`."""
     groups: dict[str, object] = {}
     for flag in flags:
-        group = groups.get(flag.group) or groups.setdefault(flag.group, parser.add_argument_group(flag.group))
+        title = group_of(flag)
+        group = groups.get(title) or groups.setdefault(title, parser.add_argument_group(title))
         extra = {"nargs": flag.nargs} if flag.nargs else {}
         if flag.choices:
             extra.update(choices=flag.choices, default=flag.default)
@@ -180,7 +198,11 @@ def unknown_beam_flags(flags: list[str]) -> list[str]:
     """Flags no registered PipelineOptions class knows (Beam itself would only log and drop them)."""
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
-    parser = _BeamArgumentParser(allow_abbrev=False, conflict_handler="resolve")
+    class Raising(_BeamArgumentParser):
+        def error(self, message):  # Beam's parser would print its whole usage (150 lines) and exit
+            raise ConfigError(message)
+
+    parser = Raising(allow_abbrev=False, conflict_handler="resolve")
     seen = set()
 
     def register(cls):

@@ -104,10 +104,9 @@ def delete_indexes(output: str) -> None:
             FileSystems.delete(paths)
 
 
-def state_main(flags: list[str], parser_class=argparse.ArgumentParser, make_pipeline=None) -> int:
-    """The command: `parser_class` and `make_pipeline` come from the command line module."""
-    parser = parser_class(prog="newsbeam state", allow_abbrev=False)
-    parser.add_argument("--output", required=True, help="the folder runs wrote to")
+def state_main(parser: argparse.ArgumentParser, flags: list[str]) -> int:
+    """The command, given the parser of the command line (with --output)."""
+    from pipelines.checks import make_pipeline
     parser.add_argument("--rebuild", action="store_true", help="compute the indexes again from the articles")
     args, beam_flags = parser.parse_known_args(flags)
     if not matching(join(args.output, "_runs", "*.json")):   # every run leaves its summary there

@@ -73,6 +73,13 @@ def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, 
     }
 
 
+def ensure_dead_letter_folder(output: str) -> None:
+    """A run without dead letters still leaves `dead_letter/` with an empty `_none.jsonl`, so that a query
+    over `dead_letter/**/*.jsonl` (the README's) answers "none" instead of failing for want of a file."""
+    if not matching(join(output, "dead_letter", "**")):
+        write_atomically(join(output, "dead_letter", "_none.jsonl"), b"")
+
+
 def save_summary(summary: dict, output: str) -> str:
     return write_atomically(join(output, "_runs", f"{summary['run_id']}.json"),
                             json.dumps(summary, indent=2).encode("utf-8"))

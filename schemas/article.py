@@ -15,7 +15,8 @@ ENTITY = pa.struct([
     ("label", pa.string()),        # PERSON | ORG | LOC | MISC
     ("start", pa.int32()),         # character offsets into `text`
     ("end", pa.int32()),
-    ("canonical", pa.string()),    # the fullest name for this entity seen in the article
+    ("canonical", pa.string()),    # the fullest name for this entity seen in the article, in its language
+    ("canonical_latin", pa.string()),  # `canonical` in Latin letters ("Дмитрий Песков" → "Dmitrii Peskov")
 ])
 QUOTE = pa.struct([
     ("speaker", pa.string()),
@@ -70,7 +71,9 @@ ARTICLE_SCHEMA = pa.schema([
     ("entities", pa.list_(ENTITY)),
     ("quotes", pa.list_(QUOTE)),
     ("stances", pa.list_(STANCE)),
-    ("tone", pa.float32()),        # document-level sentiment (VADER compound), English only
+    ("title_entities", pa.list_(ENTITY)),   # offsets into `title`
+    ("title_quotes", pa.list_(QUOTE)),
+    ("tone", pa.float32()),        # document sentiment in [-1, 1] (en, fr); null where no lexicon (see tone.py)
     ("schema_version", pa.string()),
 ])
 
@@ -87,8 +90,8 @@ def new_article(**fields) -> dict:
     Stages fill what they own; a row written before a stage exists still has the full schema
     (`cluster_id` = `story_id` = `article_id`, not a duplicate, empty lists)."""
     row = {name: None for name in ARTICLE_SCHEMA.names}
-    row.update(authors=[], removed=[], entities=[], quotes=[], stances=[], is_duplicate=False,
-               schema_version=SCHEMA_VERSION)
+    row.update(authors=[], removed=[], entities=[], quotes=[], stances=[], title_entities=[], title_quotes=[],
+               is_duplicate=False, schema_version=SCHEMA_VERSION)
     row.update(fields)
     if row.get("article_id"):
         row["cluster_id"] = row["cluster_id"] or row["article_id"]

@@ -28,9 +28,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS newsbeam.articles (
   is_duplicate   boolean,
   duplicate_of   string,
   story_id       string,
-  entities       array<struct<text:string,label:string,start:int,`end`:int,canonical:string>>,
+  entities       array<struct<text:string,label:string,start:int,`end`:int,canonical:string,canonical_latin:string>>,
   quotes         array<struct<speaker:string,text:string,start:int,`end`:int,direct:boolean>>,
   stances        array<struct<target_id:string,holder:string,holder_type:string,label:string,score:float,evidence:string>>,
+  title_entities array<struct<text:string,label:string,start:int,`end`:int,canonical:string>>,
+  title_quotes   array<struct<speaker:string,text:string,start:int,`end`:int,direct:boolean>>,
   tone           float,
   schema_version string
 )

@@ -1,6 +1,11 @@
--- Sample queries over the views of duckdb.sql. Each starts with a `-- name:` line (the tests run
--- every one of them). A target for the stance queries: SET VARIABLE newsbeam_target = 'nato-troops-ukraine'
--- (unset: every target).
+-- Sample queries over the views of duckdb.sql, which this file reads first (so run it from the
+-- repository's top folder), for the output folder set beforehand:
+--
+--   duckdb -c "SET VARIABLE newsbeam_output = 'out'" -c ".read deploy/warehouse/duckdb_queries.sql"
+--
+-- Each query starts with a `-- name:` line (the tests run every one of them). A target for the stance
+-- queries: SET VARIABLE newsbeam_target = 'nato-troops-ukraine' (unset: every target).
+.read deploy/warehouse/duckdb.sql
 
 -- name: articles_per_outlet_per_day
 -- Articles per outlet per day; `originals` leaves out syndicated copies of another row.

@@ -61,7 +61,8 @@ def render_overview(data: dict) -> str:
     if run:
         html += (f'<p class="intro">Latest run <code>{escape(str(run.get("run_id")))}</code>: '
                  f'{run.get("inputs", "?")} inputs from {run.get("files", "?")} files → '
-                 f'{run.get("articles_written", "?")} articles written, {run.get("dead_letters", "?")} dead letters '
+                 f'{run.get("articles_written", "?")} articles written, '
+                 f'{run.get("already_present", 0)} already present, {run.get("dead_letters", "?")} dead letters '
                  f'in {run.get("seconds", "?")} s{"" if run.get("balanced", True) else " (counts did not balance)"}.</p>')
     return html
 

@@ -82,7 +82,9 @@ def test_other_languages(tagged_run):
     assert any(q["speaker"] == "Emmanuel Macron" and q["direct"] for q in french["quotes"])
     assert {e["canonical"] for e in russian["entities"] if e["label"] == "PERSON"} == {"Дмитрий Песков"}
     assert german["entities"] == [] and german["quotes"] == []
-    assert french["tone"] is None and german["tone"] is None
+    assert any(q["speaker"] == "Дмитрий Песков" and not q["direct"] for q in russian["quotes"])
+    assert {e["canonical_latin"] for e in russian["entities"] if e["label"] == "PERSON"} == {"Dmitriy Peskov"}
+    assert -1 <= french["tone"] <= 1 and russian["tone"] is None and german["tone"] is None
     assert summary["counters"]["tag.untagged"] == 1
 
 
@@ -139,3 +141,56 @@ def test_a_missing_ner_pipeline_stops_the_run_with_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "en=no_such_pipeline" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# Every stance row of the two reference articles, as a reader would list them: (holder, type) → label.
+SEED_STANCES = {
+    "express.co.uk": {
+        ("article", "article"): "neutral",
+        ("NATO", "ORG"): "support",                   # the title: "NATO still considering sending troops"
+        ("Kaja Kallas", "PERSON"): "support",
+        ("Gabrielius Landsbergis", "PERSON"): "support",
+        ("Emmanuel Macron", "PERSON"): "support",
+        ("Germany", "LOC"): "oppose", ("UK", "LOC"): "oppose", ("US", "LOC"): "oppose",
+        ("EU and NATO officials", "ORG"): "neutral",  # a group, not a person
+    },
+    "lenta.ru": {
+        ("article", "article"): "neutral",
+        ("Lithuanian Foreign Ministry", "ORG"): "support",   # the title: "announced the lifting of red lines"
+        ("Gabrielius Landsbergis", "PERSON"): "support",
+        ("Emmanuel Macron", "PERSON"): "support",     # "the words of … Macron about the possible dispatch of troops"
+        ("Germany", "LOC"): "oppose", ("Czech Republic", "LOC"): "oppose",   # "countries, including …"
+        ("Estonia", "LOC"): "support", ("Latvia", "LOC"): "support", ("Lithuania", "LOC"): "support",
+        ("Florian Philippot", "PERSON"): "oppose",    # "criticized such plans"
+        ("Dmitry Peskov", "PERSON"): "oppose",
+        ("Vladimir Putin", "PERSON"): "oppose",
+    },
+}
+
+
+@pytest.mark.slow
+def test_seed_stances_every_holder_and_label(tagged_run):
+    rows, _ = tagged_run
+    for outlet, expected in SEED_STANCES.items():
+        got = {(s["holder"], s["holder_type"]): s["label"] for s in rows[outlet]["stances"]}
+        assert got == expected, outlet
+        for stance in rows[outlet]["stances"]:
+            assert 0.0 <= stance["score"] <= 1.0 and stance["evidence"]
+            assert stance["evidence"] in rows[outlet]["text"] or stance["evidence"] == rows[outlet]["title"]
+    politico = [e for e in rows["lenta.ru"]["entities"] if e["text"] == "Politico"]
+    assert politico and {e["label"] for e in politico} == {"ORG"}   # an outlet, never a person or a holder
+
+
+@pytest.mark.slow
+def test_seed_titles_are_tagged_with_offsets_into_the_title(tagged_run):
+    rows, _ = tagged_run
+    express = rows["express.co.uk"]
+    title = express["title"]
+    assert ("Vladimir Putin", "PERSON") in {(e["canonical"], e["label"]) for e in express["title_entities"]}
+    for row in rows.values():
+        for ent in row["title_entities"]:
+            assert row["title"][ent["start"]:ent["end"]] == ent["text"]
+    assert "Vladimir Putin" in title and "Vladimir Putin" not in express["text"]
+    estonia = [e for e in express["entities"] if e["canonical"] == "Estonia"]
+    assert estonia and estonia[0]["label"] == "LOC" and estonia[0]["text"] == "Estonian"   # "Estonian Prime Minister"
+    assert express["text"][estonia[0]["start"]:estonia[0]["end"]] == "Estonian"

@@ -83,8 +83,8 @@ STREAM_PARAMETERS = {"feeds", "poll_interval", "duration", "allow_hosts", "per_h
 
 def _option_names(group_title: str) -> set[str]:
     """The options of one argument group of NewsbeamOptions ("newsbeam", "newsbeam stream")."""
-    from pipelines.cli import _run_parser
-    groups = [g for g in _run_parser()._action_groups if g.title == group_title]
+    from pipelines.checks import option_parser
+    groups = [g for g in option_parser()._action_groups if g.title == group_title]
     return {action.dest for group in groups for action in group._group_actions}
 
 
@@ -116,12 +116,12 @@ def test_streaming_job_description(tmp_path):
         "pipelines.streaming",
         reason="pipelines/streaming.py is not on this branch yet (built on branch `stream`); "
                "this test checks the streaming Dataflow job once it is merged")
-    from pipelines.cli import make_pipeline, parse_stream_flags
+    from pipelines.checks import check_stream, make_pipeline
     from pipelines.deploy import job_description
 
     feeds = tmp_path / "feeds.txt"
     feeds.write_text("https://www.example.org/rss.xml\n")
-    options, settings, feed_list = parse_stream_flags(["--feeds", str(feeds), "--output", "gs://newsbeam-test-bucket/stream",
+    options, settings, feed_list = check_stream(["--feeds", str(feeds), "--output", "gs://newsbeam-test-bucket/stream",
                                              "--streaming", *DATAFLOW, f"--sdk_container_image={IMAGE}"])
     pipeline = make_pipeline(options)
     streaming.build_stream(pipeline, settings, feed_list, run_tag="dry-run")

@@ -224,3 +224,28 @@ def test_row_groups_are_cut_at_row_group_rows(tmp_path, monkeypatch):
     ids = [meta.row_group(i).column(0).statistics for i in range(meta.num_row_groups)]
     assert [(s.min, s.max) for s in ids] == [(f"{0:032x}", f"{1:032x}"), (f"{2:032x}", f"{3:032x}"),
                                              (f"{4:032x}", f"{5:032x}")]
+
+
+def test_readme_queries_work_as_written_on_a_clean_run(seeds_output):
+    """Every ```sql block of the README, with `out` standing for a clean run's output folder."""
+    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    statements = [q.strip() for block in blocks for q in block.split(";") if q.strip()]
+    assert len(statements) >= 2
+    con = duckdb.connect()
+    for statement in statements:
+        rows = con.sql(statement.replace("'out/", f"'{seeds_output}/")).fetchall()
+        assert rows or "dead_letter" in statement, statement   # a clean run has articles and no dead letters
+
+
+def test_duckdb_queries_file_runs_on_its_own_in_the_duckdb_cli(seeds_output):
+    """The file's own header says how to run it: one command, from the repository's folder."""
+    import shutil
+    import subprocess
+    import sys
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+    assert cli, "the DuckDB CLI (dev extra duckdb-cli) is not installed"
+    result = subprocess.run([cli, "-c", f"SET VARIABLE newsbeam_output = '{seeds_output}'",
+                             "-c", ".read deploy/warehouse/duckdb_queries.sql"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "Error" not in result.stderr + result.stdout, result.stderr[-2000:]
+    assert "Emmanuel Macron" in result.stdout

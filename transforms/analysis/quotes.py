@@ -26,17 +26,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from transforms.analysis.lexicons import LEXICON_DIR, person_roles, read_lexicon
+from transforms.analysis.quote_languages import (ACCORDING, AS_MARKS, DIALOGUE_LANGUAGES, INVERTED_LANGUAGES,
+                                                 LEMMA_LEXICONS, NAMES_IN_GUILLEMETS, OBJECT_VERBS, PRONOUNS,
+                                                 ROLE_SYNONYMS, a_name, dialogue_spans, has_finite_verb,
+                                                 inverted_speech)
 
 QUOTE_MARKS = {"“": "”", "\"": "\"", "«": "»", "„": "“"}
 MAX_QUOTE_CHARS = 3000
 SUBJECT_DEPS = ("nsubj", "nsubj:pass", "nsubjpass")
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "acl", "parataxis")
-PRONOUNS = {"en": {"he", "she", "him", "her"}, "fr": {"il", "elle"}}
-# Verbs whose object, not a clause, is the statement ("criticised such plans", "warned of ...").
-OBJECT_VERBS = {"criticise", "criticize", "warn", "deny", "call", "urge", "condemn", "reject", "praise",
-                "welcome", "critique", "averti", "prévient"}
-ROLE_SYNONYMS = {"head of state": "president", "head of government": "prime"}
-ACCORDING = {"en": ("according", "to"), "fr": ("selon", None)}
+
 
 
 @lru_cache(maxsize=None)
@@ -108,7 +107,10 @@ class Attributor:
             base = self.verbs.get((token.lower_, particle))
             if base:
                 return base
-        return self.verbs.get((token.lower_,))
+        base = self.verbs.get((token.lower_,))
+        if base is None and self.language in LEMMA_LEXICONS:
+            base = self.verbs.get((token.lemma_.lower(),))
+        return base
 
     def _role_mentions(self) -> list[tuple[int, str, str]]:
         """(offset, role noun, canonical) for each person named beside a role noun:
@@ -235,9 +237,12 @@ def _quote(text, speaker, start, end, direct) -> dict:
 def direct_quotes(att: Attributor) -> list[dict]:
     doc, text = att.doc, att.doc.text
     quotes, previous = [], None
-    for start, end in quoted_spans(text):
+    marked = quoted_spans(text)
+    dashed = dialogue_spans(text) if att.language in DIALOGUE_LANGUAGES else []
+    for start, end in sorted(set(marked) | set(dashed)):
         first = doc.char_span(start, end, alignment_mode="expand")
-        if first is None:
+        if first is None or (att.language in NAMES_IN_GUILLEMETS and (start, end) not in dashed
+                             and a_name(att.entity_of, first)):
             continue
         sentences = {t.sent.start: t.sent for t in (first[0], first[-1])}
         window = [t for sent in sentences.values() for t in sent]
@@ -303,11 +308,23 @@ def _reported_by_verb(att: Attributor, verb, base: str):
     clauses = [c for c in verb.children if c.dep_ == "ccomp"]
     if clauses:
         for clause in clauses:
-            span = _span_text(doc, list(clause.subtree))
+            # only the clause's side of the verb: a parser that hangs "after the visit" from the
+            # clause must not make the statement include its own speaker and verb
+            after = clause.i > verb.i
+            tokens = [t for t in clause.subtree if (t.i > verb.i) == after]
+            if att.language in LEMMA_LEXICONS and not after and not has_finite_verb(tokens):
+                continue  # Russian puts a reported clause after its verb; one before it without a verb is a misparse
+            span = _span_text(doc, tokens)
             if span:
                 yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
         return
-    marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in ("as", "comme")]
+    inverted = inverted_speech(verb) if att.language in INVERTED_LANGUAGES else None
+    if inverted:
+        span = _span_text(doc, inverted[0])
+        if span:
+            yield _quote(doc.text, att.speaker_of(inverted[1]), *span, False)
+        return
+    marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in AS_MARKS]
     if (marks or verb.dep_ == "parataxis") and verb.head.i != verb.i:  # "As X said, <statement>"
         span = _span_text(doc, _rest_of_clause(verb.head, verb))
         if span:
@@ -324,12 +341,14 @@ def _reported_by_verb(att: Attributor, verb, base: str):
 
 def _is_according(att: Attributor, token) -> bool:
     first, second = ACCORDING.get(att.language, (None, None))
-    return token.lower_ == first and (second is None or any(c.lower_ == second for c in token.children))
+    return token.lower_ in (first or "").split("|") and (second is None or any(c.lower_ == second for c in token.children))
 
 
 def _according_source(att: Attributor, token):
     if att.language == "fr":
         return token.head
+    if att.language == "ru":  # "по словам министра": словам → nmod министра
+        return next((c for c in token.children if c.dep_ == "nmod"), None)
     to = next((c for c in token.children if c.lower_ == "to"), None)
     return next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
 

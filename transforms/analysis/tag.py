@@ -1,8 +1,12 @@
-"""TagArticles: entities, quotes, stances and tone, one parse per article.
+"""TagArticles: entities, quotes, stances and tone, one parse per article (and one of its title).
 
 Articles are batched (BatchElements) so that each language's pipeline runs `nlp.pipe` once per
-batch; every later step reads that one Doc: entities from its `ents`, quotes from its parse, stances
-from its sentences, tone from its sentences. VADER and the stance rules load in `setup`; a language's
+batch, over the batch's texts and titles together; every later step reads those Docs: entities from
+their `ents`, quotes from their parse, stances from their sentences, tone from the text's sentences.
+The title's entities and quotes go to `title_entities` / `title_quotes` with offsets into `title`
+(so that `entities` keep theirs into `text`); a name in the title and the text gets the same
+`canonical`; the title's cues count toward the article's own stance, and a holder the title names
+("NATO still considering sending troops") gets a row whose evidence is the title. VADER and the stance rules load in `setup`; a language's
 pipeline loads once per DoFn instance when the first article in that language arrives (each takes
 2-6 s: a run without Russian or French text never pays for natasha or the French model).
 
@@ -18,9 +22,9 @@ import logging
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
-from transforms.analysis.entities import NATASHA, load_tagger, ner_models
+from transforms.analysis.entities import NATASHA, canonical_names, load_tagger, ner_models
 from transforms.analysis.quotes import extract_quotes
-from transforms.analysis.stance import RuleBasedStance
+from transforms.analysis.stance import MultilingualStance
 from transforms.analysis.tone import document_tone, load_analyzer
 from transforms.runtime import counter
 from transforms.stage import StageDoFn
@@ -29,6 +33,7 @@ LOG = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 32
 # spaCy's memory grows with the text; news is far shorter, and a 2 MB "article" is a data error.
 MAX_TAG_CHARS = 100_000
+MAX_TITLE_CHARS = 1_000
 
 
 def check_models(models: dict[str, str]) -> None:
@@ -61,7 +66,7 @@ class TagArticlesDoFn(StageDoFn):
     def setup(self):
         self.taggers = {}
         self.analyzer = load_analyzer()
-        self.stance = RuleBasedStance(self.targets) if self.targets else None
+        self.stance = MultilingualStance(self.targets) if self.targets else None
 
     def process(self, batch):
         # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
@@ -94,8 +99,9 @@ class TagArticlesDoFn(StageDoFn):
             yield tagged
 
     def parse(self, articles: list[dict]) -> list:
-        """One Doc per article (None where its language has no pipeline), one `pipe` per language."""
-        docs = [None] * len(articles)
+        """(text Doc, title Doc) per article ((None, None) where its language has no pipeline), one
+        `pipe` per language over the texts and titles."""
+        docs = [(None, None)] * len(articles)
         by_language: dict[str, list[int]] = {}
         for index, article in enumerate(articles):
             by_language.setdefault(article.get("language") or "und", []).append(index)
@@ -104,8 +110,10 @@ class TagArticlesDoFn(StageDoFn):
             if tagger is None:
                 continue
             texts = [self._text(articles[i]) for i in indexes]
-            for index, doc in zip(indexes, tagger.pipe(texts, batch_size=self.batch_size)):
-                docs[index] = doc
+            texts += [(articles[i].get("title") or "")[:MAX_TITLE_CHARS] for i in indexes]
+            parsed = list(tagger.pipe(texts, batch_size=self.batch_size))
+            for k, index in enumerate(indexes):
+                docs[index] = (parsed[k], parsed[len(indexes) + k])
         return docs
 
     def tagger(self, language: str):
@@ -123,22 +131,29 @@ class TagArticlesDoFn(StageDoFn):
             text = text[:MAX_TAG_CHARS]
         return text
 
-    def tag(self, article: dict, doc) -> dict:
+    def tag(self, article: dict, parsed) -> dict:
         language = article.get("language") or "und"
         tagger = self.tagger(language)
-        text = article.get("text") or ""
+        text, title = article.get("text") or "", article.get("title") or ""
+        doc, title_doc = parsed
         if doc is None:
             self._untagged.inc()
-            entities, quotes = [], []
+            entities = quotes = title_entities = title_quotes = []
         else:
-            entities = tagger.entities(doc)
-            quotes = extract_quotes(doc, entities, language) if tagger.backend == "spacy" else []
-        spacy_doc = doc if doc is not None and tagger.backend == "spacy" else None
+            outlet = article.get("outlet")
+            entities, title_entities = tagger.entities(doc, outlet), tagger.entities(title_doc, outlet)
+            canonical_names(title_entities + entities)   # "Putin" in the title is the text's Vladimir Putin
+            spacy = tagger.backend == "spacy"
+            quotes = extract_quotes(doc, entities, language) if spacy else []
+            title_quotes = extract_quotes(title_doc, title_entities, language) if spacy else []
+        spacy_doc, spacy_title = (doc, title_doc) if doc is not None and tagger.backend == "spacy" else (None, None)
         stances = []
         if self.stance is not None:
-            stances = self.stance.stances(text=text, title=article.get("title") or "", language=language,
-                                          doc=spacy_doc, entities=entities, quotes=quotes)
+            stances = self.stance.stances(text=text, title=title, language=language, doc=spacy_doc,
+                                          entities=entities, quotes=quotes, title_doc=spacy_title,
+                                          title_entities=title_entities, title_quotes=title_quotes)
         article["entities"], article["quotes"], article["stances"] = entities, quotes, stances
+        article["title_entities"], article["title_quotes"] = title_entities, title_quotes
         article["tone"] = document_tone(self.analyzer, text, language, spacy_doc)
         self._entities.inc(len(entities))
         self._quotes.inc(len(quotes))

@@ -1,14 +1,18 @@
-"""Tone: a document-level sentiment score from VADER (vaderSentiment ships its lexicon), English only.
+"""Tone: a document-level sentiment score in [-1, 1], English and French.
 
-VADER is built for sentences: over a whole article its compound score saturates at ±1. The score is
-therefore the mean compound score of the article's sentences (from the spaCy parse when there is one,
-else of its lines), in [-1, 1]; null for other languages and for texts without a sentence.
+English: VADER (vaderSentiment ships its lexicon). VADER is built for sentences: over a whole
+article its compound score saturates at ±1, so the score is the mean compound score of the
+article's sentences (from the parse when there is one, else of its lines). French: the same mean of
+per-sentence compound scores, VADER's arithmetic over Pattern's French lexicon (tone_fr.py).
+Null for texts without a sentence and for every other language, Russian included: no Russian
+sentiment lexicon ships in an installable package under a licence that allows shipping it
+(dostoevsky downloads its model at run time; RuSentiLex and LinisCrowd are for research use only).
 """
 from __future__ import annotations
 
 import re
 
-TONE_LANGUAGES = ("en",)
+TONE_LANGUAGES = ("en", "fr")
 MAX_SENTENCES = 400       # a long text's tone is decided well before this; keeps the cost bounded
 LINE_RE = re.compile(r"[^\n]+")
 
@@ -30,5 +34,9 @@ def document_tone(analyzer, text: str, language: str, doc=None) -> float | None:
     sentences = sentences_of(text, doc)[:MAX_SENTENCES]
     if not sentences:
         return None
-    scores = [analyzer.polarity_scores(sentence)["compound"] for sentence in sentences]
+    if language == "fr":
+        from transforms.analysis.tone_fr import sentence_compound
+        scores = [sentence_compound(sentence) for sentence in sentences]
+    else:
+        scores = [analyzer.polarity_scores(sentence)["compound"] for sentence in sentences]
     return round(sum(scores) / len(scores), 4)

@@ -112,14 +112,15 @@ def resolve_inputs(arguments: list[str], manifest: str | None = None) -> list[In
     for argument in arguments:
         absolute = _abspath(argument)
         if GLOB_CHARS & set(argument):
-            root, metadata = _glob_root(absolute), _match(absolute)
+            root, metadata, missing = _glob_root(absolute), _match(absolute), "no file matches"
         elif _is_dir(absolute):
             root, metadata = absolute.rstrip("/"), _match(absolute.rstrip("/") + "/**")
+            missing = "the folder holds no files"
         else:
-            root, metadata = posixpath.dirname(absolute), _match(absolute)
+            root, metadata, missing = posixpath.dirname(absolute), _match(absolute), "input not found"
         files = [m for m in metadata if _is_file(m.path)]
         if not files:
-            raise InputError(f"input not found: {argument}")
+            raise InputError(f"{missing}: {argument}")
         folder_manifests = {}
         for m in files:
             if posixpath.basename(m.path) == MANIFEST_NAME:

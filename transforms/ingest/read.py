@@ -37,6 +37,14 @@ HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".txt",)
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+# What `newsbeam run --help` lists: (suffixes, what a file of that kind gives).
+INPUT_KINDS = (
+    (".html .htm (.gz)", "an HTML page: one article, extracted with trafilatura"),
+    (".txt", "a plain-text article: the first non-empty line is the title, the rest the body"),
+    (".xml .rss .atom .rdf", "a feed document (RSS 0.9x/1.0/2.0, RDF, Atom): every entry is an article"),
+    (".jsonl .ndjson (.gz)", "JSON Lines: one article a line, fields id, url, outlet, published, title, html or "
+                             "text, language"),
+)
 
 
 def _suffix(path: str) -> str:

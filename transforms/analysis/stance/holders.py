@@ -1,13 +1,23 @@
-"""Holders: who a cue belongs to. A cue inside a quote belongs to the quote's speaker; otherwise to
-the entities heading the subject of the cue's clause, climbing the dependency parse (so "Germany, the
-UK and the US have ruled out sending troops" gives three LOC holders), else to the subject of a speech
-verb or "according to X" in the sentence, else (no parse) to the entities just before the cue. A
-pronoun subject resolves to the last person named before it. Names are the entities' `canonical` forms.
+"""Holders: who a cue belongs to. A cue inside a direct quote belongs to the quote's speaker; otherwise
+to the entities heading the subject of the cue's clause, climbing the dependency parse (so "Germany, the
+UK and the US have ruled out sending troops" and "countries, including Germany and the Czech Republic,
+have said they have no plans to" give a LOC holder each), else to the speaker of the reported statement
+it is in, the subject of a speech verb or "according to X" in the sentence, else (no parse) to the
+entities just before the cue. A pronoun subject resolves to the last person named before it, a
+relative one ("X, who proposed …") to its antecedent; the subject of a passive verb, or of a headline's
+"X given stark warning", receives the cue and holds nothing (the agent, "by X", does). A media outlet
+that only reports ("according to Politico") holds nothing. Names are the entities' `canonical` forms;
+a speaker that is no entity is typed by what it is ("EU and NATO officials": ORG, names.group_type).
+
+Positions (`positions`): a person's words, proposal or call about the claim ("commenting on the words
+of Macron about the possible dispatch of troops", "Macron's proposal to send troops") are that person's
+position: the cues inside the phrase, else support for a proposal (or a statement about a possibility).
+The title has a Holders of its own, over the title's parse.
 """
 from __future__ import annotations
 
+from transforms.analysis.names import group_type, is_outlet
 from transforms.analysis.stance.polarity import Cue, Lexicon, Prepared, Sentence
-from transforms.analysis.stance.words import stem
 
 HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 
@@ -15,12 +25,16 @@ HOLDER_TYPES = ("PERSON", "ORG", "LOC")
 class Holders:
     """Who a cue belongs to: the quote's speaker, the clause's subject entities, or nobody."""
 
-    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
-    PRONOUNS = {"he", "she", "him", "her"}
-    FIRST_PERSON = {"i", "we", "me", "us", "you"}
+    SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl", "nsubj:pass"}   # the last: UD (French, Russian)
+    PRONOUNS = {"he", "she", "him", "her", "il", "elle", "-il", "-elle", "он", "она"}
+    FIRST_PERSON = {"i", "we", "me", "us", "you", "je", "nous", "on", "vous", "я", "мы", "вы"}
+    RELATIVE = {"who", "which", "that"}
+    # "X given stark warning", "X handed an ultimatum": the subject receives what the object says
+    RECEIVING = {"give", "hand", "issue", "send", "serve", "deliver", "show"}
 
-    def __init__(self, prep: Prepared, doc, entities: list[dict], quotes: list[dict], lexicon: Lexicon):
-        self.prep, self.doc, self.lexicon = prep, doc, lexicon
+    def __init__(self, prep: Prepared, doc, entities: list[dict], quotes: list[dict], lexicon: Lexicon,
+                 title: bool = False):
+        self.prep, self.doc, self.lexicon, self.title = prep, doc, lexicon, title
         self.entities = sorted((e for e in entities if e.get("label") in HOLDER_TYPES),
                                key=lambda e: e["start"])
         self.by_name: dict[str, dict] = {}
@@ -47,25 +61,32 @@ class Holders:
                 if name.endswith(" " + speaker) or speaker.endswith(" " + name):
                     entity = e
                     break
-        return self._name(entity) if entity else (speaker, "PERSON")
+        if entity:
+            return self._name(entity)
+        inside = [e["label"] for e in self.entities if e["text"] in speaker]
+        return speaker, group_type(speaker, inside)
+
+    def _speaks(self, quote: dict) -> bool:
+        """An outlet reporting a statement ("according to Politico, …") is a source, not a holder."""
+        return quote.get("direct", True) or not is_outlet(quote["speaker"])
 
     def speakers_in(self, sentence: Sentence) -> list[tuple[str, str]]:
-        if sentence.start < 0:
+        if sentence.title != self.title:
             return []
         return [self._speaker(q["speaker"]) for q in self.quotes
-                if q["start"] < sentence.end and q["end"] > sentence.start]
+                if q["start"] < sentence.end and q["end"] > sentence.start and self._speaks(q)]
 
     def of(self, cue: Cue) -> list[tuple[str, str]]:
-        if cue.start < 0:          # a cue in the title belongs to the article
-            return []
-        for q in self.quotes:
-            if q["start"] <= cue.start and cue.end <= q["end"]:
-                return [self._speaker(q["speaker"])]
-        if self.doc is not None and self.doc.has_annotation("DEP"):
-            found = self._from_parse(cue)
-            if found is not None:
-                return found
-        return self._before(cue)
+        quote = next((q for q in self.quotes if q["start"] <= cue.start and cue.end <= q["end"]), None)
+        if quote is not None and quote.get("direct", True):
+            return [self._speaker(quote["speaker"])]
+        parsed = self.doc is not None and self.doc.has_annotation("DEP")
+        found = self._from_parse(cue) if parsed else None
+        if found:
+            return found
+        if quote is not None:   # reported speech whose clause names nobody: its speaker
+            return [self._speaker(quote["speaker"])] if self._speaks(quote) else []
+        return found if found is not None else self._before(cue)
 
     # with a parse: climb from the cue to the first clause whose subject is (or names) an entity
     def _from_parse(self, cue: Cue):
@@ -79,6 +100,10 @@ class Holders:
             seen.add(token.i)
             for child in token.children:
                 if child.dep_ in self.SUBJECTS:
+                    if self._receives(token, child, span):
+                        return self._agent(token)
+                    if child.lower_ in self.RELATIVE and token.dep_ == "relcl":
+                        child = token.head          # "X, who proposed …": X
                     names = self._heads_entities(child)
                     if names:
                         return names
@@ -97,6 +122,7 @@ class Holders:
                         if obj.dep_ == "pobj" and (names := self._heads_entities(obj)):
                             return names
         for tok in sentence:
+            stem = self.lexicon.stem
             if tok.pos_ == "VERB" and stem(tok.text) in self.lexicon.speech_verbs | {stem(tok.lemma_)}:
                 if stem(tok.lemma_) not in self.lexicon.speech_verbs:
                     continue
@@ -108,6 +134,26 @@ class Holders:
                             return [self._name(people[-1])]
                         if child.lower_ in self.PRONOUNS:
                             return self._last_person_before(child.idx)
+        return []
+
+    def _receives(self, verb, subject, cue_span) -> bool:
+        """Is `subject` the receiver of the cue rather than its holder? The subject of a passive verb
+        the cue is not itself ("Putin was given a warning", but "Kyiv is opposed to"), and the subject
+        of a headline's bare participle of giving ("Vladimir Putin given stark warning")."""
+        if verb.i in range(cue_span.start, cue_span.end):
+            return False
+        if subject.dep_ == "nsubjpass":
+            return True
+        participle = verb.tag_ == "VBN" or verb.lower_ in ("given", "shown")   # the tagger says VBD
+        return participle and verb.lemma_ in self.RECEIVING and \
+            not any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+
+    def _agent(self, verb) -> list[tuple[str, str]]:
+        for child in verb.children:
+            if child.dep_ == "agent":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return self._heads_entities(obj)
         return []
 
     def _heads_entities(self, token) -> list[tuple[str, str]]:
@@ -154,3 +200,31 @@ class Holders:
         people = [n for n in names if n[1] == "PERSON"]
         # the first person of the clause is most often its subject ("Kallas echoed Macron, claiming …")
         return people[:1] if people else names
+
+    # positions: "the words of X about …", "X's proposal to …"
+    def positions(self, sentence: Sentence) -> list[tuple[list[tuple[str, str]], int, int, float]]:
+        """(holders, start, end, weight) per position noun of the sentence whose possessor is an
+        entity: start/end span what the position is about, weight is what it says without a cue."""
+        doc = self.doc
+        if doc is None or not doc.has_annotation("DEP") or sentence.title != self.title:
+            return []
+        span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        out = []
+        for token in span if span is not None else ():
+            weight = self.lexicon.positions.get(token.lower_, self.lexicon.positions.get(token.lemma_.lower()))
+            if weight is None:
+                continue
+            owners = [c for c in token.children if c.dep_ == "poss"]
+            owners += [o for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                       for o in c.children if o.dep_ == "pobj"]
+            holders = [name for owner in owners for name in self._heads_entities(owner)]
+            if not holders:
+                continue
+            owned = {t.i for owner in owners for t in owner.subtree}
+            about = [t for t in token.subtree if t.i > token.i and t.i not in owned]
+            if not about:
+                continue
+            if not weight:   # a statement says something when it raises a possibility
+                weight = max((self.lexicon.possibility.get(t.lower_, 0.0) for t in about), default=0.0)
+            out.append((holders, about[0].idx, about[-1].idx + len(about[-1]), weight))
+        return out

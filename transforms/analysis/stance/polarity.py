@@ -12,15 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.analysis.lexicons import LEXICON_DIR, lines
-from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, tokenize
+from typing import Callable
+
+from transforms.analysis.lexicons import LEXICON_DIR
+from transforms.analysis.lexicons import lines as read_lines
+from transforms.analysis.stance.words import Token, line_spans, split_sentences, stem, stemmer, tokenize
 
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
 HEDGE_WINDOW = 3            # words a hedge ("might", "could") may precede a cue by to weaken it
 HEDGED_CUE = 0.5            # weight factor of a hedged cue
 
 
-def _phrase(text: str) -> tuple[str, ...]:
+def _phrase(text: str, stem_word=stem) -> tuple[str, ...]:
     """Phrase words as stems; a word written in double quotes matches only that exact form
     ("\"doctored\"" must not match "doctor")."""
     out = []
@@ -28,7 +31,7 @@ def _phrase(text: str) -> tuple[str, ...]:
         if m.group(1):
             out.extend("=" + w.lower() for w in m.group(1).split())
         else:
-            out.extend(t.stem for t in tokenize(m.group(2)) if not t.punct)
+            out.extend(t.stem for t in tokenize(m.group(2), stem_word) if not t.punct)
     return tuple(out)
 
 
@@ -46,36 +49,68 @@ class Lexicon:
     speech_verbs: set[str]
     stopwords: set[str]
     synonyms: dict[str, str]                       # stem -> its group's representative stem
+    positions: dict[str, float]                    # position noun -> support it gives (holders.positions)
+    possibility: dict[str, float]                  # words that give a statement noun that support
+    anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
+    claim_negators: set[str]                       # stems that make a claim deny what it names
+    claim_reported: set[str]                       # words that make a claim report rather than assert
+    language: str = "en"
+    stem: Callable[[str], str] = stem              # the language's stemmer (words.stemmer)
+
+    def tokenize(self, text: str) -> list[Token]:
+        return tokenize(text, self.stem)
 
     @classmethod
-    def load(cls, directory=None) -> "Lexicon":
+    def load(cls, directory=None, language: str = "en") -> "Lexicon":
+        """The stance word lists of one language (`stance_<list>.<language>.txt` in `directory`, the
+        package's lexicons/ by default), stemmed by the language's stemmer; a list a language does not
+        have is empty."""
         d = Path(directory) if directory else LEXICON_DIR
+        stem = stemmer(language)
+
+        def lines(name: str) -> list[str]:
+            return read_lines(d / f"{name}.{language}.txt")
         cues: dict[tuple[str, ...], float] = {}
         factual: set[tuple[str, ...]] = set()
-        for name, sign, is_fact in (("stance_support.txt", 1.0, False), ("stance_oppose.txt", -1.0, False),
-                                    ("stance_confirm.txt", 1.0, True), ("stance_refute.txt", -1.0, True)):
-            for line in lines(d / name):
+        for name, sign, is_fact in (("stance_support", 1.0, False), ("stance_oppose", -1.0, False),
+                                    ("stance_confirm", 1.0, True), ("stance_refute", -1.0, True)):
+            for line in lines(name):
                 phrase, _, weight = line.partition("=")
-                stems = _phrase(phrase)
+                stems = _phrase(phrase, stem)
                 if stems:
                     cues[stems] = sign * float(weight.strip() or 1.0)
                     if is_fact:
                         factual.add(stems)
         synonyms = {}
-        for line in lines(d / "stance_synonyms.txt"):
+        for line in lines("stance_synonyms"):
             group = [stem(w.strip()) for w in line.split(",") if w.strip()]
             for word in group:
                 synonyms.setdefault(word, group[0])
-        stopwords = {stem(w) for w in lines(d / "stance_stopwords.txt")}
+        stopwords = {stem(w) for w in lines("stance_stopwords")}
+        positions, possibility = {}, {}
+        for line in lines("stance_positions"):
+            word, _, weight = line.partition("=")
+            word = word.strip().lower()
+            if word.startswith("~"):
+                possibility[word[1:]] = float(weight)
+            else:
+                positions[word] = float(weight)
         return cls(
             cues=cues,
             factual=factual,
-            negators={_phrase(p) for p in lines(d / "stance_negators.txt")} - {()},
-            hedges={_phrase(p) for p in lines(d / "stance_hedges.txt")} - {()},
-            clause_breaks={stem(w) for w in lines(d / "stance_clause_breaks.txt")},
-            speech_verbs={stem(w) for w in lines(d / "stance_speech_verbs.txt")},
+            negators={_phrase(p, stem) for p in lines("stance_negators")} - {()},
+            hedges={_phrase(p, stem) for p in lines("stance_hedges")} - {()},
+            clause_breaks={stem(w) for w in lines("stance_clause_breaks")},
+            speech_verbs={stem(w) for w in lines("stance_speech_verbs")},
             stopwords=stopwords,
             synonyms=synonyms,
+            positions=positions,
+            possibility=possibility,
+            anaphora={_phrase(p, stem) for p in lines("stance_anaphora")} - {()},
+            claim_negators={stem(w) for w in lines("stance_claim_negators")},
+            claim_reported={w.lower() for w in lines("stance_claim_reported")},
+            language=language,
+            stem=stem,
         )
 
     def term(self, stem_: str) -> str:
@@ -120,17 +155,21 @@ class Cue:
     weight: float       # signed, after negation
     phrase: str
     negated: bool
-    token_index: int    # index into the article's token list
+    token_index: int    # index into the article's token list (-1 in the title)
     factual: bool       # confirms / refutes a fact, rather than an attitude toward a proposal
+    title: bool = False  # in the title: start / end are offsets into the title
 
 
 @dataclass
 class Sentence:
-    start: int
+    start: int          # offsets into the text, or into the title for the title
     end: int
     terms: set[str]
     cues: list[Cue]
     hedges: int
+    title: bool = False
+    anaphora: bool = False   # refers back to what came before ("such plans")
+    attributed: bool = False  # someone else's words (a speech verb, "according to"), not the article's
 
 
 @dataclass
@@ -138,7 +177,7 @@ class Prepared:
     text: str
     title: str
     terms: set[str]              # the article's (and title's) terms
-    sentences: list[Sentence]    # the title is sentence 0 when there is one (offsets -1)
+    sentences: list[Sentence]    # the title is sentence 0 when there is one
 
 
 def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
@@ -185,10 +224,6 @@ def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
     return out, hedges
 
 
-def cue_score(tokens: list[Token], lex: Lexicon) -> float:
-    return sum(c[2] for c in find_cues(tokens, lex)[0])
-
-
 def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
     """Sentences, their terms, cues and hedges: everything that does not depend on a target."""
     text = text or ""
@@ -200,20 +235,24 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
                          for s, e in line_spans(text[sent.start_char:sent.end_char]))
     else:
         spans = split_sentences(text)
-    tokens = tokenize(text)
+    tokens = lex.tokenize(text)
     starts = [t.start for t in tokens]
     sentences = []
     if title:
-        title_tokens = tokenize(title)
+        title_tokens = lex.tokenize(title)
         cues, hedges = find_cues(title_tokens, lex)
-        sentences.append(Sentence(-1, -1, lex.text_terms(title_tokens),
-                                  [Cue(0, -1, -1, w, p, n, -1, f) for _, _, w, p, n, f in cues], hedges))
+        cues = [Cue(0, title_tokens[a].start, title_tokens[b].end, w, p, n, -1, f, title=True)
+                for a, b, w, p, n, f in cues]
+        sentences.append(Sentence(0, len(title), lex.text_terms(title_tokens), cues, hedges, title=True))
     for s, e in spans:
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         words = tokens[lo:hi]
         found, hedges = find_cues(words, lex)
         index = len(sentences)
         cues = [Cue(index, words[a].start, words[b].end, w, p, n, lo + a, f) for a, b, w, p, n, f in found]
-        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges))
+        anaphora = bool(_find_phrases(words, lex.anaphora, max_gap=0))
+        attributed = any(w.stem in lex.speech_verbs or w.stem == "accord" for w in words)
+        sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora,
+                                  attributed=attributed))
     terms = set().union(*(s.terms for s in sentences)) if sentences else set()
     return Prepared(text, title or "", terms, sentences)

@@ -13,16 +13,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from transforms.analysis.stance.polarity import Lexicon, Prepared, cue_score
+from transforms.analysis.stance.polarity import Lexicon, Prepared, find_cues
 from transforms.analysis.stance.targets import Target
-from transforms.analysis.stance.words import tokenize
 
 # Knobs, set by hand and checked on a small development slice of FNC-1 (eval/stance.py documents it).
 DOC_RELEVANCE = 0.35        # share of a claim's term weight the article must contain
 MIN_TERMS_HIT = 2           # ... and at least this many distinct terms (fewer when the claim is short)
 SENTENCE_RELEVANCE = 0.25   # share of the claim's weight that makes a sentence address the claim
 KEYWORD_BOOST = 2.0         # weight factor of a target's own keywords
+ANAPHORA_REACH = 3          # sentences back that "such plans" may refer to
 PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
+
+
+ASSERTED, ATTRIBUTED, HEDGED = 0, 1, 2   # how a claim states what it says (claim_modality)
 
 
 @dataclass
@@ -30,7 +33,24 @@ class TargetTerms:
     target: Target
     weights: dict[str, float]
     total: float
-    sign: int          # -1 when the claim itself refutes ("X is a hoax"): the text's polarity flips
+    sign: int          # -1 when the claim itself refutes ("X is a hoax", "X has not"): the text's polarity flips
+    reported: int = ASSERTED  # ATTRIBUTED ("X says …") or HEDGED ("X may …", "reportedly", "… ?")
+
+
+def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, int]:
+    """(sign, reported) of a claim: sign -1 when it refutes or denies (a refute cue, or a negator
+    such as "not"); reported HEDGED when it hedges or asks (stance_hedges, "?"), else ATTRIBUTED when
+    it attributes (stance_claim_reported: "says", "source"), else ASSERTED. A denial stays one when
+    it is attributed or hedged ("Eyewitness says video was staged"): reported is ASSERTED then."""
+    tokens = lexicon.tokenize(claim)
+    cues, hedges = find_cues(tokens, lexicon)
+    refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
+    denies = any(t.stem in lexicon.claim_negators for t in tokens)
+    if refutes or denies:
+        return -1, ASSERTED
+    if hedges or "?" in claim:
+        return 1, HEDGED
+    return 1, ATTRIBUTED if any(t.text.lower() in lexicon.claim_reported for t in tokens) else ASSERTED
 
 
 class TargetIndex:
@@ -51,8 +71,8 @@ class TargetIndex:
             for term, boost in terms.items():
                 idf = math.log((n + 1) / (df[term] + 0.5)) + 1.0
                 weights[term] = idf * boost
-            sign = -1 if cue_score(tokenize(target.claim), lexicon) < 0 else 1
-            self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign))
+            sign, reported = claim_modality(target.claim, lexicon)
+            self.terms.append(TargetTerms(target, weights, sum(weights.values()) or 1.0, sign, reported))
             for term in weights:
                 self._index[term].append(i)
 
@@ -60,7 +80,7 @@ class TargetIndex:
         """term -> boost for the claim's content words and the keywords."""
         lex = self.lexicon
         terms: dict[str, float] = {}
-        claim_tokens = [t for t in tokenize(target.claim) if not t.punct]
+        claim_tokens = [t for t in lex.tokenize(target.claim) if not t.punct]
         for k, tok in enumerate(claim_tokens):
             if tok.stem in lex.stopwords or len(tok.stem) < 2:
                 continue
@@ -69,7 +89,7 @@ class TargetIndex:
             term = lex.term(tok.stem)
             terms[term] = max(terms.get(term, 0.0), boost)
         for keyword in target.keywords:
-            for tok in tokenize(keyword):
+            for tok in lex.tokenize(keyword):
                 if not tok.punct and tok.stem not in lex.stopwords:
                     term = lex.term(tok.stem)
                     terms[term] = max(terms.get(term, 0.0), KEYWORD_BOOST)
@@ -94,16 +114,20 @@ class TargetIndex:
                 if (cov := self.doc_relevance(tt, terms))]
 
     def text_relevant(self, text: str, title: str = "") -> list[tuple[TargetTerms, float]]:
-        return self.relevant(self.lexicon.text_terms(tokenize(f"{title or ''}\n{text or ''}")))
+        return self.relevant(self.lexicon.text_terms(self.lexicon.tokenize(f"{title or ''}\n{text or ''}")))
 
     def sentence_relevance(self, tt: TargetTerms, prep: Prepared) -> tuple[list[float], list[float]]:
         """Each sentence's share of the claim's weight, and its relevance weight: 1 when it addresses
-        the claim, 0.5 right after one that does (the same topic, said on), else 0."""
+        the claim, 0.5 right after one that does (the same topic, said on) or when it refers back
+        ("such plans") to one of the ANAPHORA_REACH sentences before it, else 0."""
         own = [self.coverage(tt, s.terms)[0] for s in prep.sentences]
         rel = []
         for k, cov in enumerate(own):
             r = 1.0 if cov >= SENTENCE_RELEVANCE else 0.0
-            if not r and k > 0 and own[k - 1] >= SENTENCE_RELEVANCE and prep.sentences[k].start >= 0:
+            sentence = prep.sentences[k]
+            reach = ANAPHORA_REACH if sentence.anaphora else 1
+            before = range(max(0, k - reach), k)
+            if not r and not sentence.title and any(own[j] >= SENTENCE_RELEVANCE for j in before):
                 r = 0.5
             rel.append(r)
         return own, rel

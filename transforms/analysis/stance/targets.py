@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+
+LANGUAGE_FIELD = re.compile(r"(claim|keywords)_([a-z]{2})")
 
 
 @dataclass
@@ -11,6 +15,9 @@ class Target:
     id: str
     claim: str
     keywords: list[str] = field(default_factory=list)
+    # the claim and keywords in other languages (`claim_ru`, `keywords_fr`, ...): language -> text / list
+    claims: dict[str, str] = field(default_factory=dict)
+    keywords_in: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_targets(path) -> list[Target]:
@@ -43,17 +50,28 @@ def parse_targets(raw: str, where: str = "targets") -> list[Target]:
             raise ValueError(f"targets file {where}: target {target_id!r} has no `claim`")
         if target_id in seen:
             raise ValueError(f"targets file {where}: target id {target_id!r} appears twice")
-        keywords = item.get("keywords") or []
-        if isinstance(keywords, str):
-            keywords = [keywords]
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            raise ValueError(f"targets file {where}: target {target_id!r}: `keywords` must be a list of strings")
-        unknown = set(item) - {"id", "claim", "keywords"}
-        if unknown:
+        keywords = _keywords(item.get("keywords"), f"targets file {where}: target {target_id!r}: `keywords`")
+        claims, keywords_in, unknown = {}, {}, []
+        for name, value in item.items():
+            language = LANGUAGE_FIELD.fullmatch(str(name))
+            if language and language.group(1) == "claim" and isinstance(value, str) and value.strip():
+                claims[language.group(2)] = value.strip()
+            elif language and language.group(1) == "keywords":
+                keywords_in[language.group(2)] = _keywords(value, f"targets file {where}: target {target_id!r}: `{name}`")
+            elif name not in ("id", "claim", "keywords"):
+                unknown.append(str(name))
+        if unknown:   # claim_LANG / keywords_LANG (an ISO 639-1 code) are the only others
             raise ValueError(f"targets file {where}: target {target_id!r}: unknown field(s) {sorted(unknown)}")
         seen.add(target_id)
-        targets.append(Target(target_id.strip(), claim.strip(), [k.strip() for k in keywords if k.strip()]))
+        targets.append(Target(target_id.strip(), claim.strip(), keywords, claims, keywords_in))
     return targets
+
+
+def _keywords(value, what: str) -> list[str]:
+    value = [value] if isinstance(value, str) else (value or [])
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValueError(f"{what} must be a list of strings")
+    return [k.strip() for k in value if k.strip()]
 
 
 @runtime_checkable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:!?()\[\]\"“”«»—–]")
 PUNCT_BREAKS = set(".,;:!?()[]\"“”«»—–")
@@ -38,6 +39,29 @@ def stem(word: str) -> str:
     return w
 
 
+# Snowball's stemmers for the other languages the lexicons are written in (snowballstemmer, BSD-3)
+SNOWBALL = {"fr": "french", "ru": "russian"}
+# French elision: "l'envoi" is "envoi", "n'enverra" is "enverra" (the negation's "pas" stays a word)
+ELISION_RE = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\w)", re.I)
+
+
+@lru_cache(maxsize=None)
+def stemmer(language: str = "en"):
+    """The stem function of a language: the light English one, Snowball's for French and Russian."""
+    if language not in SNOWBALL:
+        return stem
+    import snowballstemmer
+    snowball = snowballstemmer.stemmer(SNOWBALL[language])
+
+    @lru_cache(maxsize=200_000)
+    def stem_word(word: str) -> str:
+        w = word.lower().replace("ё", "е")
+        if language == "fr":
+            w = ELISION_RE.sub("", w.replace("’", "'"))
+        return snowball.stemWord(w) if w.isalpha() else w
+    return stem_word
+
+
 @dataclass
 class Token:
     text: str
@@ -47,12 +71,14 @@ class Token:
     punct: bool
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, stem_word=None) -> list[Token]:
+    """Words and clause-breaking punctuation, each word with its stem (English unless `stem_word`)."""
+    stem_word = stem_word or stem
     out = []
     for m in TOKEN_RE.finditer(text):
         word = m.group()
         punct = word in PUNCT_BREAKS
-        out.append(Token(word, word if punct else stem(word), m.start(), m.end(), punct))
+        out.append(Token(word, word if punct else stem_word(word), m.start(), m.end(), punct))
     return out
 
 
