@@ -162,16 +162,18 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--dir", default="/tmp/newsbeam-state")
+    parser.add_argument("--reuse", action="store_true", help="measure the reads of an index built before")
     args = parser.parse_args()
     data = args.data or next((d for d in DATA_CANDIDATES if (d / "stance_fnc1_train").exists()), None)
     if data is None or not (data / "stance_fnc1_train").exists():
         print("skipped: no ../shared/data/stance_fnc1_train")
         return 0
     output = Path(args.dir)
-    shutil.rmtree(output, ignore_errors=True)
     rows = articles(bodies(data), args.size)
-    seconds = build(str(output), rows)
-    print(f"{args.size} articles indexed over 365 days by 52 weekly runs in {seconds:.0f} s")
+    if not args.reuse:
+        shutil.rmtree(output, ignore_errors=True)
+        seconds = build(str(output), rows)
+        print(f"{args.size} articles indexed over 365 days by 52 weekly runs in {seconds:.0f} s")
     for name in ("ids", "dedup", "stories"):
         files, size = folder_size(output / "_state" / name)
         print(f"  {name:<8} {size / 1e6:8.1f} MB in {files:6d} files   {size / args.size:7.0f} bytes per article")

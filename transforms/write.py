@@ -128,7 +128,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
     stem = stem or f"part-{shard:04d}"
     already = existing_ids(directory)
     temp = temp_name(join(directory, f"{stem}.parquet"))
-    ids, skipped, writer, handle = [], 0, None, None
+    written_ids, skipped, writer, handle = [], 0, None, None
 
     def fresh(rows):
         nonlocal skipped
@@ -147,7 +147,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
                     handle, ARTICLE_SCHEMA, compression="zstd", use_dictionary=DICTIONARY_COLUMNS,
                     write_statistics=True, coerce_timestamps="us", allow_truncated_timestamps=True)
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            ids.extend(table.column("article_id").to_pylist())
+            written_ids.extend(table.column("article_id").to_pylist())
             if on_written is not None:
                 on_written(written_rows)
     finally:
@@ -155,12 +155,12 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
             writer.close()
         if handle is not None:
             handle.close()
-    if not ids:
+    if not written_ids:
         return None, 0, skipped
-    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join(sorted(written_ids)).encode()).hexdigest()[:16]
     final = join(directory, f"{stem}-{digest}.parquet")
     FileSystems.rename([temp], [final])
-    return final, len(ids), skipped
+    return final, len(written_ids), skipped
 
 
 class Recorder:
