@@ -11,7 +11,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from conftest import SEEDS, read_articles
 from schemas.article import new_article
-from transforms.dedup.index import EarlierCopies, signature_recorder, day_of, days_around, entry_of, read_day
+from transforms.dedup.index import (EarlierCopies, day_of, days_around, entry_hashes, entry_of, key_hashes, read_day,
+                                    signature_recorder)
 from transforms.dedup.signatures import fingerprint
 from transforms.dedup.stories import ClusterStories
 from transforms.dedup.story_index import EarlierStories, story_recorder
@@ -122,6 +123,8 @@ def test_an_entry_keeps_what_matching_needs_and_nothing_of_the_text(tmp_path):
     entry = entry_of({**original, "cluster_id": "c" * 32})
     assert entry["canonical"] == "c" * 32 and entry["rank_time"].startswith("2025-01-03T09:00")
     assert len(entry["bands"]) == 85 * 8 and "text" not in entry
+    # a day's key hashes come straight from the stored digests; a node's from its key strings: the same
+    assert list(entry_hashes(entry)) == list(key_hashes(fingerprint({**original, "cluster_id": "c" * 32})["keys"]))
     signature_recorder(str(tmp_path)).write([entry], "2025-01-03", "wire.example", "part-x.parquet")
     (back,), _ = read_day(str(tmp_path), day_of(START))
     assert back["shingles"] == entry["shingles"] and list(back["exact_keys"]) == entry["exact_keys"]

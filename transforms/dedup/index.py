@@ -92,6 +92,9 @@ def read_day(state_dir: str, day: int, files=None) -> tuple[list[dict], list]:
     return rows, read
 
 
+MIX = 0x9E3779B97F4A7C15    # mixes the band number into a band's digest
+
+
 def key_hashes(keys: list[str]) -> np.ndarray:
     """64-bit hashes of bucket keys: a band key's own digest (mixed with its band number), a blake2b
     of an exact key. A day's keys are held as sorted arrays of these, about 1 KB an entry."""
@@ -101,8 +104,16 @@ def key_hashes(keys: list[str]) -> np.ndarray:
             out[i] = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
         else:
             band, digest = key[1:].split(":", 1)
-            out[i] = (int(digest, 16) ^ (int(band) * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF
+            out[i] = (int(digest, 16) ^ (int(band) * MIX)) & 0xFFFFFFFFFFFFFFFF
     return out
+
+
+def entry_hashes(entry: dict) -> np.ndarray:
+    """key_hashes(entry_keys(entry)), straight from the stored band digests."""
+    bands = np.frombuffer(entry["bands"] or b"", dtype=">u8").astype(np.uint64)
+    with np.errstate(over="ignore"):
+        bands = bands ^ (np.arange(len(bands), dtype=np.uint64) * np.uint64(MIX))
+    return np.concatenate([key_hashes(list(entry["exact_keys"])), bands])
 
 
 class DayIndex:
@@ -123,7 +134,7 @@ class DayIndex:
             if entry[KEY] in self.ids:
                 continue   # a file merged meanwhile repeats what was read
             self.ids.add(entry[KEY])
-            hashes = key_hashes(entry_keys(entry))
+            hashes = entry_hashes(entry)
             keys.append(hashes)
             members.append(np.full(len(hashes), len(self.labels), dtype=np.int32))
             self.labels.append(entry_ref(entry))
