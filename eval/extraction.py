@@ -30,7 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pages_fundus"
+# ../shared/data beside the main checkout (/work/main), or two levels up from a worktree (/work/wt/NAME)
+DEFAULT_DATA = next((p for p in (ROOT.parent / "shared" / "data" / "pages_fundus",
+                                 ROOT.parent.parent / "shared" / "data" / "pages_fundus") if p.exists()),
+                    ROOT.parent / "shared" / "data" / "pages_fundus")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 

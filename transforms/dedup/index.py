@@ -8,7 +8,7 @@ within the dedup window of its own articles, never the whole history.
 
 The writer keeps the entries (signature_recorder, a write.Recorder) from each row as written, after
 its file is in place: the index describes exactly the rows in the output (`newsbeam state --rebuild`
-computes it again from them). About 2.7 KB an article (bench/state_index.py).
+computes it again from them). About 2.2 KB an article (bench/state_index.py).
 
 Lookups (EarlierCopies): an article's node is matched against the entries of the days around its
 own, with the decision of the batch graph (signatures.py, syndication.bucket_pairs): an exact key
