@@ -51,7 +51,8 @@ def label_copies_and_stories(articles, settings: Settings):
             story_state_dir(settings), settings.story_threshold, settings.story_window_days, reach_days=window_days)
         return articles, dedup_dead, [stories_dead]
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
-    earlier = EarlierStories(story_state_dir(settings), settings.story_window_days) if settings.output else None
+    earlier = EarlierStories(story_state_dir(settings), settings.story_window_days,
+                             window_days) if settings.output else None
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
                                                                      settings.story_window_days, earlier=earlier)
     return articles, dedup_dead, [stories_dead]

@@ -63,7 +63,7 @@ def run(output, rows, stories: bool = False):
     with beam.Pipeline(runner=FnApiRunner()) as p:
         labelled, _ = p | beam.Create(rows) | LabelSyndication(state_dir)
         if stories:
-            labelled, _ = labelled | ClusterStories(earlier=EarlierStories(story_dir, 3))
+            labelled, _ = labelled | ClusterStories(earlier=EarlierStories(story_dir, 3, reach_days=7))
         _ = labelled | WriteArticles(str(output), recorders=(signature_recorder(state_dir), story_recorder(story_dir)))
 
 
@@ -153,3 +153,8 @@ def test_a_later_report_joins_the_earlier_story_and_earlier_rows_keep_their_ids(
     assert rows["copy-1-of-express"]["story_id"] == story and rows["copy-1-of-express"]["cluster_id"] == first["express"]["article_id"]
     assert rows["harbour"]["story_id"] == rows["harbour"]["article_id"]              # unrelated: its own story
     assert {k: rows[k] for k in first} == first                                      # never rewritten
+    # a copy of the Lenta.ru report 5 days later (past the story window, within the dedup window)
+    run(tmp_path, [wire_copy(row("lenta", LENTA[1], MARCH + dt.timedelta(hours=30), "lenta.ru"), 2, 60 * 24 * 5)],
+        stories=True)
+    late = {r["source"]: r for r in read_articles(tmp_path)}["copy-2-of-lenta"]
+    assert (late["cluster_id"], late["story_id"]) == (rows["lenta"]["article_id"], story)

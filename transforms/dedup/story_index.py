@@ -53,12 +53,14 @@ def read_story_day(story_dir: str, day: int) -> tuple[list[dict], int]:
 
 class EarlierStories(beam.PTransform):
     """The run's story candidates (cluster_id, candidate) → the entries of the index within
-    `window_days` of the run's days, as candidates that rank first and carry their story_id (for
-    ClusterStories(earlier=...)). Each day is read once, by one worker."""
+    `reach_days` (the dedup window, at least the story window) of the run's days, as candidates that
+    rank first and carry their story_id (for ClusterStories(earlier=...)): a copy whose canonical
+    was written up to the dedup window earlier finds its group's story; only entries within the story
+    window can be one story with a new report (stories.same_story). Each day is read once."""
 
-    def __init__(self, story_dir: str, window_days: float):
+    def __init__(self, story_dir: str, window_days: float, reach_days: float = 0):
         super().__init__()
-        self.story_dir, self.window_days = story_dir, window_days
+        self.story_dir, self.window_days = story_dir, max(window_days, reach_days)
 
     def expand(self, candidates):
         story_dir, window = self.story_dir, self.window_days
