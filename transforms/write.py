@@ -136,7 +136,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
             if row["article_id"] in already:
                 skipped += 1
             else:
-                already[row["article_id"]] = temp  # the same id twice in one group: written once
+                already[row["article_id"]] = temp   # one row per id within this file too
                 yield row
 
     try:
@@ -257,7 +257,8 @@ class WritePartitionDoFn(beam.DoFn):
             yield from self.write(first_date, first_outlet, shard, rows, window, pane)
 
     def write(self, date, outlet, shard, rows, window, pane):
-        bad, entries = [], [[] for _ in self.recorders]
+        bad, entries, sources = [], [[] for _ in self.recorders], []
+        rows = (sources.append(row["source"]) or row for row in rows)
 
         def keep(written_rows):
             for recorder, kept in zip(self.recorders, entries):
@@ -272,7 +273,10 @@ class WritePartitionDoFn(beam.DoFn):
             for recorder, kept in zip(self.recorders, entries):
                 recorder.write(kept, date, outlet, path)
             self._files.inc()
-            yield {"path": path, "rows": written, "date": date, "outlet": outlet}
+        if path or skipped:   # `sources`: the rows the output now holds, written here or already present
+            refused = {row.get("source") for row, _ in bad}
+            yield {"path": path, "rows": written, "date": date, "outlet": outlet,
+                   "sources": [s for s in sources if s not in refused]}
         for row, error in bad:
             self._dead.inc()
             yield beam.pvalue.TaggedOutput(DEAD, dead_letter(row.get("source", "?"), "write", "schema", error=error))

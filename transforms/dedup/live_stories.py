@@ -1,15 +1,16 @@
 """IncrementalStories: the live form of ClusterStories, so that a stream's story_id means a story.
 
-One article at a time: its node (stories.story_candidate, as a TF-IDF vector) meets, in state held
-per bucket (salient term, block of days: stories.block_keys), the nodes of this run that share the
-bucket, and takes the smallest label among those it is one story with (stories.same_story); a
+One article at a time: its node (stories.story_candidate: term vector, signature items, cross-lingual
+vector) meets, in state held per bucket (salient term or item, block of days: stories.block_keys), the
+nodes of this run that share the bucket, and takes the smallest label among those it has an edge with
+(stories.is_edge: the same scoring as a batch run, without the nearest-neighbour step); a
 first step also gives it the label of the story it joins among the rows already written (the story
 index, story_index.py, per-worker cache of days listed again every REFRESH_SECONDS): the cluster's
 own entry when its canonical was written earlier, else the best match there. Labels are (rank, id,
 story): rows already written rank first, so a live report joins an earlier story's id.
 
 IDF comes from the document counts of the story index days the worker holds (a run's own articles
-are not all known when one is decided), tf alone below stories.MIN_DOCS_FOR_IDF documents. As with
+are not all known when one is decided), tf alone below features.MIN_DOCS_FOR_IDF documents. As with
 IncrementalSyndication, a node takes the labels of the members it matches directly: a story that a
 later article bridges keeps two ids in this run's rows (the story index then joins them for later
 runs).
@@ -26,18 +27,19 @@ import numpy as np
 from schemas.dead_letter import DEAD
 from transforms.dedup.incremental import DecideLabelDoFn, MatchInBucketDoFn
 from transforms.dedup.index import REFRESH_SECONDS, days_around
-from transforms.dedup.stories import (BLOCK_TERMS, BUCKET_CAP, EARLIER, MIN_DOCS_FOR_IDF, N_FEATURES, NEW,
-                                      THRESHOLD, WINDOW_DAYS, block_keys, same_story, story_candidate, tfidf,
-                                      vectorizer)
+from transforms.dedup import signature
+from transforms.dedup.features import N_FEATURES
+from transforms.dedup.stories import (BUCKET_CAP, CROSS_THRESHOLD, EARLIER, NEW, THRESHOLD, WINDOW_DAYS, block_keys,
+                                      count_document, is_edge, node_vectors, story_candidate)
 from transforms.dedup.story_index import read_story_day
 from transforms.stage import StageDoFn
 
 KEYED = typing.Tuple[str, typing.Any]
 
 
-def salient_terms(vector: dict[int, float]) -> list[int]:
-    """The terms a node is bucketed under (stories.block_keys without the blocks)."""
-    return sorted({t for t, _ in block_keys(vector, 0, 1, BLOCK_TERMS)})
+def salient_terms(node: dict) -> list[tuple]:
+    """The (kind, feature) keys a node is bucketed under (stories.block_keys without the blocks)."""
+    return sorted({(kind, t) for kind, t, _ in block_keys({**node, "day": 0}, 1)})
 
 
 def apply_story(article: dict, label) -> dict:
@@ -52,10 +54,10 @@ class StoryCache:
     def __init__(self, story_dir: str, window_days: float, reach_days: float, keep_days: int):
         self.story_dir, self.window_days, self.reach_days, self.keep_days = story_dir, window_days, reach_days, keep_days
         self.days: dict[int, dict] = {}
-        self.n_docs, self.doc_freq = 0, np.zeros(N_FEATURES, dtype=np.int32)
+        self.df = ({}, np.zeros(N_FEATURES, dtype=np.int32))   # as stories.DocFreq: per language, per feature
 
-    def vector(self, indices, counts) -> dict[int, float]:
-        return tfidf(indices, counts, self.doc_freq, self.n_docs if self.n_docs >= MIN_DOCS_FOR_IDF else 0)
+    def vectors(self, feats) -> dict:
+        return node_vectors(feats, self.df)
 
     def load(self, day: int) -> None:
         now = time.monotonic()
@@ -65,29 +67,26 @@ class StoryCache:
                 continue
             entries, _ = read_story_day(self.story_dir, other)
             if held is not None:                       # listed again: counts of the old entries out
-                self.n_docs -= len(held["nodes"])
                 for node in held["nodes"]:
-                    self.doc_freq[node["indices"]] -= 1
+                    count_document(self.df, node["feats"], -1)
             nodes = []
-            for cluster_id, story_id, (when, _, node_day, indices, counts) in entries:
-                self.n_docs += 1
-                self.doc_freq[indices] += 1
+            for cluster_id, story_id, (when, _, node_day, feats) in entries:
+                count_document(self.df, feats)
                 nodes.append({"label": (f"{EARLIER}|{when}|{cluster_id}", cluster_id, story_id), "day": node_day,
-                              "indices": indices, "counts": counts, "cluster": cluster_id})
+                              "feats": feats, "cluster": cluster_id})
             by_term, clusters = {}, {}
             for node in nodes:
-                node["vector"] = self.vector(node["indices"], node["counts"])
+                node.update(self.vectors(node["feats"]))
                 clusters.setdefault(node["cluster"], node["label"])
-                for term in salient_terms(node["vector"]):
+                for term in salient_terms(node):
                     by_term.setdefault(term, []).append(node)
             self.days[other] = {"nodes": nodes, "by_term": by_term, "clusters": clusters, "listed_at": now}
         if len(self.days) > self.keep_days:
             for old in sorted(self.days)[:len(self.days) - self.keep_days]:
                 for node in self.days.pop(old)["nodes"]:
-                    self.doc_freq[node["indices"]] -= 1
-                    self.n_docs -= 1
+                    count_document(self.df, node["feats"], -1)
 
-    def best(self, node: dict, threshold: float) -> tuple | None:
+    def best(self, node: dict, threshold: float, cross_threshold: float) -> tuple | None:
         """The label of the earlier story the node joins: its cluster's own, else the smallest label
         of an entry sharing a salient term that it is one story with."""
         for held in self.days.values():
@@ -95,10 +94,10 @@ class StoryCache:
                 return held["clusters"][node["cluster"]]
         found = None
         for held in self.days.values():
-            for term in salient_terms(node["vector"]):
+            for term in salient_terms(node):
                 for entry in held["by_term"].get(term, ()):
-                    if (found is None or entry["label"] < found) and same_story(
-                            node, entry, threshold, math.ceil(self.window_days)):
+                    if (found is None or entry["label"] < found) and is_edge(
+                            node, entry, threshold, cross_threshold, math.ceil(self.window_days)):
                         found = entry["label"]
         return found
 
@@ -108,30 +107,32 @@ class StoryTermsDoFn(StageDoFn):
 
     stage = "stories"
 
-    def __init__(self, story_dir: str | None, threshold: float, window_days: int, reach_days: float):
+    def __init__(self, story_dir: str | None, threshold: float, window_days: int, reach_days: float,
+                 cross_threshold: float = CROSS_THRESHOLD):
         super().__init__()
         self.story_dir, self.threshold, self.window, self.reach = story_dir, threshold, window_days, reach_days
+        self.cross_threshold = cross_threshold
         self._cache = None
 
     def setup(self):
-        vectorizer()
+        signature.countries(), signature.months()
         if self.story_dir:
             self._cache = StoryCache(self.story_dir, self.window, self.reach, keep_days=3 * (2 * math.ceil(self.reach) + 1))
 
     def process_element(self, article):
-        when, article_id, day, indices, counts = story_candidate(article)
+        when, article_id, day, feats = story_candidate(article)
         cluster = article["cluster_id"]
         if self._cache is not None:
             self._cache.load(day)
-            vector = self._cache.vector(indices, counts)
+            vectors = self._cache.vectors(feats)
         else:
-            vector = tfidf(indices, counts, np.zeros(N_FEATURES, dtype=np.int32), 0)
-        node = {"id": article_id, "cluster": cluster, "day": day, "vector": vector,
+            vectors = node_vectors(feats, ({}, np.zeros(N_FEATURES, dtype=np.int32)))
+        node = {"id": article_id, "cluster": cluster, "day": day, **vectors,
                 "label": (f"{NEW}|{when}|{cluster}", cluster, cluster)}
-        earlier = self._cache.best(node, self.threshold) if self._cache is not None else None
+        earlier = self._cache.best(node, self.threshold, self.cross_threshold) if self._cache is not None else None
         if earlier is not None:
             node["label"] = min(node["label"], earlier)
-        node["keys"] = [f"{t}:{b}" for t, b in block_keys(vector, day, self.window, BLOCK_TERMS)] or [f"none:{article_id}"]
+        node["keys"] = [f"{k}{t}:{b}" for k, t, b in block_keys(node, self.window)] or [f"none:{article_id}"]
         for i, key in enumerate(node["keys"]):
             yield key, (node, article if i == 0 else None)
 
@@ -141,21 +142,22 @@ class MatchStoryBucketDoFn(MatchInBucketDoFn):
 
     MEMBERS = MatchInBucketDoFn.MEMBERS
 
-    def __init__(self, threshold: float, window_days: int, cap: int):
+    def __init__(self, threshold: float, window_days: int, cap: int, cross_threshold: float = CROSS_THRESHOLD):
         super().__init__(window_days, cap, namespace="stories")
-        self.threshold, self.window_whole_days = threshold, window_days
+        self.threshold, self.window_whole_days, self.cross_threshold = threshold, window_days, cross_threshold
 
     def decide(self, key, node, current):
         if len(current) >= self.cap:   # a term every article of the days has: skipped (rarer terms meet)
             return node["label"], False
         best = node["label"]
         for member in current:
-            if member["label"] < best and same_story(node, member, self.threshold, self.window_whole_days):
+            if member["label"] < best and is_edge(node, member, self.threshold, self.cross_threshold,
+                                                  self.window_whole_days):
                 best = member["label"]
         return best, True
 
     def member(self, node):
-        return {"day": node["day"], "vector": node["vector"]}
+        return {k: node[k] for k in ("day", "lang", "vector", "items", "cross")}
 
 
 class DecideStoryDoFn(DecideLabelDoFn):
@@ -171,16 +173,16 @@ class IncrementalStories(beam.PTransform):
     IncrementalSyndication."""
 
     def __init__(self, story_dir: str | None = None, threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
-                 bucket_cap: int = BUCKET_CAP, reach_days: float = 7):
+                 bucket_cap: int = BUCKET_CAP, reach_days: float = 7, cross_threshold: float = CROSS_THRESHOLD):
         super().__init__()
         self.story_dir, self.threshold, self.window = story_dir, threshold, int(window_days)
-        self.cap, self.reach = bucket_cap, max(reach_days, window_days)
+        self.cap, self.reach, self.cross_threshold = bucket_cap, max(reach_days, window_days), cross_threshold
 
     def expand(self, articles):
         buckets, dead = articles | "StoryTerms" >> beam.ParDo(StoryTermsDoFn(
-            self.story_dir, self.threshold, self.window, self.reach)).with_output_types(KEYED).with_outputs(DEAD, main="buckets")
+            self.story_dir, self.threshold, self.window, self.reach, self.cross_threshold)).with_output_types(KEYED).with_outputs(DEAD, main="buckets")
         stories = (buckets
-                   | "MatchStoryBucket" >> beam.ParDo(MatchStoryBucketDoFn(self.threshold, self.window, self.cap))
+                   | "MatchStoryBucket" >> beam.ParDo(MatchStoryBucketDoFn(self.threshold, self.window, self.cap, self.cross_threshold))
                    .with_input_types(KEYED).with_output_types(KEYED)
                    | "DecideStory" >> beam.ParDo(DecideStoryDoFn()).with_input_types(KEYED))
         return stories, dead
