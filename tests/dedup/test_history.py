@@ -158,3 +158,22 @@ def test_a_later_report_joins_the_earlier_story_and_earlier_rows_keep_their_ids(
         stories=True)
     late = {r["source"]: r for r in read_articles(tmp_path)}["copy-2-of-lenta"]
     assert (late["cluster_id"], late["story_id"]) == (rows["lenta"]["article_id"], story)
+
+
+def test_a_report_bridging_two_earlier_stories_leaves_each_group_its_story(tmp_path):
+    """A new report like two stories already written joins one; a new copy of the other keeps the
+    story its group's rows carry (rows are never rewritten, so the two stay apart)."""
+    first_words, second_words = text(11).split(), text(12).split()
+    harbour = row("harbour", "Kallas Tallinn " + " ".join(first_words), MARCH, "a.example")
+    bridge_story = row("bridge", "Macron Lyon " + " ".join(second_words), MARCH + dt.timedelta(hours=2), "b.example")
+    run(tmp_path, [harbour, bridge_story], stories=True)
+    first = {r["source"]: r for r in read_articles(tmp_path)}
+    assert first["harbour"]["story_id"] != first["bridge"]["story_id"]
+    both = row("both", "Kallas Tallinn Macron Lyon " + " ".join(first_words[:80] + second_words[:80]),
+               MARCH + dt.timedelta(hours=5), "c.example")
+    run(tmp_path, [both, wire_copy(bridge_story, 1, 300)], stories=True)
+    rows = {r["source"]: r for r in read_articles(tmp_path)}
+    copy = rows["copy-1-of-bridge"]
+    assert copy["cluster_id"] == first["bridge"]["article_id"] and copy["story_id"] == first["bridge"]["story_id"]
+    assert rows["both"]["story_id"] in {first["harbour"]["story_id"], first["bridge"]["story_id"]}
+    assert {k: rows[k] for k in first} == first
