@@ -1,6 +1,7 @@
 """Size and read cost of OUTPUT/_state/ at N indexed articles (default 100,000).
 
     .venv/bin/python bench/state_index.py [--size 100000] [--data ../shared/data] [--dir /tmp/newsbeam-state]
+        [--reuse [--stories-again]]
 
 Builds the three indexes (ids, dedup, stories) the way the writer keeps them, for N articles made
 from the FNC-1 training bodies (real news text, evaluation only: the words inside each paragraph
@@ -83,13 +84,15 @@ def new_run(indexed, texts, first_day: dt.datetime, n: int, seed: int = 11) -> l
     return out
 
 
-def build(output: str, rows) -> float:
-    """Write the indexes run by run (a week each), as WriteArticles and its recorders do."""
+def build(output: str, rows, only_stories: bool = False) -> float:
+    """Write the indexes run by run (a week each), as WriteArticles and its recorders do
+    (`only_stories`: the story index alone, the others kept)."""
     from transforms import ids
     from transforms.dedup.index import signature_recorder
     from transforms.dedup.story_index import story_recorder
     from transforms.write import partition_of
     recorders = signature_recorder(f"{output}/_state/dedup"), story_recorder(f"{output}/_state/stories")
+    recorders = recorders[1:] if only_stories else recorders
     started = time.perf_counter()
     by_week: dict[int, list] = {}
     for row in rows:
@@ -101,7 +104,7 @@ def build(output: str, rows) -> float:
             date, outlet = partition_of(row)
             shards.setdefault(ids.shard_of(row["article_id"]), []).append((row["article_id"], date, outlet, None))
             files.setdefault((date, outlet), []).append(row)
-        for shard, requests in shards.items():
+        for shard, requests in shards.items() if not only_stories else ():
             ids.resolve(output, shard, requests, f"week-{week:02d}")
         for (date, outlet), group in files.items():
             for recorder in recorders:
@@ -163,6 +166,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--dir", default="/tmp/newsbeam-state")
     parser.add_argument("--reuse", action="store_true", help="measure the reads of an index built before")
+    parser.add_argument("--stories-again", action="store_true",
+                        help="with --reuse: write the story index again (its node changed), keep ids and dedup")
     args = parser.parse_args()
     data = args.data or next((d for d in DATA_CANDIDATES if (d / "stance_fnc1_train").exists()), None)
     if data is None or not (data / "stance_fnc1_train").exists():
@@ -174,6 +179,10 @@ def main() -> int:
         shutil.rmtree(output, ignore_errors=True)
         seconds = build(str(output), rows)
         print(f"{args.size} articles indexed over 365 days by 52 weekly runs in {seconds:.0f} s")
+    elif args.stories_again:
+        shutil.rmtree(output / "_state" / "stories", ignore_errors=True)
+        seconds = build(str(output), rows, only_stories=True)
+        print(f"story index of {args.size} articles written again by 52 weekly runs in {seconds:.0f} s")
     for name in ("ids", "dedup", "stories"):
         files, size = folder_size(output / "_state" / name)
         print(f"  {name:<8} {size / 1e6:8.1f} MB in {files:6d} files   {size / args.size:7.0f} bytes per article")
