@@ -44,7 +44,7 @@ from transforms.analysis.lexicons import LEXICON_DIR, lines
 
 from transforms.analysis.stance.holders import Holders
 from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
-from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, SENTENCE_RELEVANCE, TargetIndex,
+from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, QUOTED, SENTENCE_RELEVANCE, TargetIndex,
                                                    TargetTerms)
 from transforms.analysis.stance.targets import Target
 
@@ -205,12 +205,13 @@ class ArticleSignals:
         net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
         if self.reported == HEDGED:
             return "neutral", net
-        refuted = REPORTED_REFUTED if self.reported == ATTRIBUTED else REFUTED
+        # a claim in quotes is someone's words: the article that relates a denial of them reports it
+        refuted = REPORTED_REFUTED if self.reported in (ATTRIBUTED, QUOTED) else REFUTED
         if net <= -refuted:
             return "oppose", net
         if net >= refuted and self.sign < 0:
             return "support", net
-        if self.reported:
+        if self.reported == ATTRIBUTED:
             return "neutral", net
         # hedging anywhere says the article reports rather than vouches; on the claim it says so more
         hedges = self.hedges + OFF_TOPIC_HEDGE * (self.hedges_all - self.hedges)
