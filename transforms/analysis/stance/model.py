@@ -51,6 +51,9 @@ from transforms.analysis.stance.targets import Target
 SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
+REPORT_REFERENCE = 0.5
+LEAD_SENTENCES = 3          # the article's lead (after its title), where it says what it is about
+LEAD_WEIGHT = 1.5           # weight factor of confirm / refute cues in the lead      # relevance of a sentence that names the story, report or picture (its facts only)
 REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
 ATTRIBUTED_FACT = 0.5      # weight of a confirmation / refutation the article reports someone making
 REPORTED_REFUTED = 3.0      # ... a claim that only reports ("X says …", "X may …")
@@ -118,20 +121,23 @@ class RuleBasedStance:
         for k, sentence in enumerate(prep.sentences):
             sig.hedges_all += sentence.hedges
             voice = ATTRIBUTED_FACT if sentence.attributed else 1.0
+            # "the story was a hoax", "the photo is fake": in an article on the claim, the story or
+            # picture it refutes is the claim's, whether or not the sentence repeats its words
+            fact_rel = max(rel[k], REPORT_REFERENCE if sentence.reports else 0.0)
+            # what the lead says is what the article is about: a refutation there is the article's point
+            if k < LEAD_SENTENCES + bool(prep.title):
+                voice *= LEAD_WEIGHT
             for cue in sentence.cues:
                 if cue.factual:
                     sig.fact_all += cue.weight * tt.sign * voice
+                    sig.fact += cue.weight * fact_rel * tt.sign * voice
             if not rel[k]:
                 continue
             sig.relevant += 1
             sig.hedges += sentence.hedges
             for cue in sentence.cues:
-                weight = cue.weight * rel[k] * tt.sign
-                if cue.factual:
-                    weight *= voice
-                    sig.fact += weight
-                else:
-                    sig.attitude += weight
+                if not cue.factual:
+                    sig.attitude += cue.weight * rel[k] * tt.sign
         return sig
 
     def _target_rows(self, tt: TargetTerms, doc_cov: float, prep: Prepared, holders: tuple[Holders, Holders],

@@ -54,9 +54,11 @@ class Lexicon:
     positions: dict[str, float]                    # position noun -> support it gives (holders.positions)
     possibility: dict[str, float]                  # words that give a statement noun that support
     anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
+    report_nouns: set[str]                         # "story", "photo": what a refutation may be about
     claim_negators: set[str]                       # stems that make a claim deny what it names
     claim_reported: set[str]                       # words that make a claim report rather than assert
     claim_not_denials: set[tuple[str, ...]]        # negations in a claim that deny nothing ("won't believe")
+    claim_subordinators: set[str]                  # "after", "why": a negation after one is not the claim's
     conditionals: set[str]                         # "if confirmed": a conditional fact is a hedge
     claim_speakers: set[str]                       # a headline's source label ("Official: …")
     language: str = "en"
@@ -112,8 +114,10 @@ class Lexicon:
             positions=positions,
             possibility=possibility,
             anaphora={_phrase(p, stem) for p in lines("stance_anaphora")} - {()},
+            report_nouns={stem(w) for w in lines("stance_report_nouns")},
             claim_negators={stem(w) for w in lines("stance_claim_negators")},
             claim_reported={w.lower() for w in lines("stance_claim_reported")},
+            claim_subordinators={stem(w) for w in lines("stance_claim_subordinators")},
             claim_not_denials={_phrase(p, stem) for p in lines("stance_claim_not_denials")} - {()},
             conditionals={stem(w) for w in lines("stance_conditionals")},
             claim_speakers={stem(w) for w in lines("stance_claim_speakers") + lines("stance_claim_reported")},
@@ -178,6 +182,7 @@ class Sentence:
     title: bool = False
     anaphora: bool = False   # refers back to what came before ("such plans")
     attributed: bool = False  # someone else's words (a speech verb, "according to"), not the article's
+    reports: bool = False     # names a story, report or picture ("the story", "the photo"): what is refuted
 
 
 @dataclass
@@ -267,7 +272,7 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
         anaphora = bool(find_phrases(words, lex.anaphora, max_gap=0))
         attributed = any(w.stem in lex.speech_verbs or w.stem == "accord" for w in words)
         sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora,
-                                  attributed=attributed))
+                                  attributed=attributed, reports=any(w.stem in lex.report_nouns for w in words)))
     terms = set().union(*(s.terms for s in sentences)) if sentences else set()
     return Prepared(text, title or "", terms, sentences)
 

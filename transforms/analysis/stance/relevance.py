@@ -53,7 +53,11 @@ def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, int]:
     refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
     idioms = {i for first, last, _ in find_phrases(tokens, lexicon.claim_not_denials, max_gap=0)
               for i in range(first, last + 1)}
-    denies = any(t.stem in lexicon.claim_negators and i not in idioms for i, t in enumerate(tokens))
+    # a negation of a subordinate clause ("after she told him he was no good") denies nothing of the story
+    first_word = next((i for i, t in enumerate(tokens) if not t.punct), 0)
+    opens = next((i for i, t in enumerate(tokens) if i > first_word and t.stem in lexicon.claim_subordinators),
+                 len(tokens))
+    denies = any(t.stem in lexicon.claim_negators and i not in idioms for i, t in enumerate(tokens[:opens]))
     if refutes or denies:
         return -1, ASSERTED
     if hedges or "?" in claim:
