@@ -262,8 +262,9 @@ def test_sentence_split_without_parse():
                                                              "Fourth line"]
 
 
-def test_eval_skips_cleanly_without_data(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "eval" / "stance.py"), "--data", str(tmp_path)],
+@pytest.mark.parametrize("script", ["stance.py", "stance_words.py"])
+def test_eval_skips_cleanly_without_data(tmp_path, script):
+    result = subprocess.run([sys.executable, str(ROOT / "eval" / script), "--data", str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "skipped" in result.stdout
 
