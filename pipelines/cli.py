@@ -116,7 +116,7 @@ def stream_command(flags: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
 
     from pipelines.checks import check_stream, make_pipeline
-    from pipelines.streaming import build_stream
+    from pipelines.streaming import StreamSession, build_stream
     from pipelines.summary import format_stream_summary, new_run_id, stream_counters, stream_summary
 
     options, settings, feeds = check_stream(flags)
@@ -128,12 +128,20 @@ def stream_command(flags: list[str]) -> int:
               "nothing before the source ends", file=sys.stderr)
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
-    build_stream(pipeline, settings, feeds, run_tag=run_id, start=started.timestamp())
-    return run_and_summarise(
-        pipeline, options, settings, run_id,
-        lambda result: stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
-                                      finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
-        format_stream_summary)
+    try:
+        session = StreamSession(settings, run_id).__enter__()   # lock; what killed runs left is taken again
+    except RuntimeError as error:
+        raise UsageError(str(error)) from None
+    try:
+        build_stream(pipeline, settings, feeds, run_tag=run_id, start=started.timestamp(), session=session)
+        return run_and_summarise(
+            pipeline, options, settings, run_id,
+            lambda result: stream_summary(stream_counters(result), feeds, run_id=run_id, started=started,
+                                          finished=dt.datetime.now(dt.timezone.utc), output=settings.output,
+                                          carried=session.finish().carried),
+            format_stream_summary)
+    finally:
+        session.__exit__(None, None, None)
 
 
 def _small_parser(command: str, description: str) -> Parser:

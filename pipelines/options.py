@@ -94,8 +94,14 @@ FLAGS = (
     Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM, metavar="S"),
     Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM, metavar="N"),
     Flag("seen_days", "days an entry id is remembered", float, 30.0, STREAM, metavar="DAYS"),
-    Flag("max_backoff", "longest wait before retrying a failing feed, in seconds", float, 21600.0, STREAM,
+    Flag("max_backoff", "longest wait before retrying a failing feed or page, in seconds", float, 21600.0, STREAM,
          metavar="S"),
+    Flag("fetch_max_tries", "tries of a page failing transiently (DNS, connection, timeout, 429, 5xx) "
+         "before it is a dead letter", int, 8, STREAM, metavar="N"),
+    Flag("fetch_max_age", "seconds after its first try a failing page is given up", float, 172800.0, STREAM,
+         metavar="S"),
+    Flag("retry_backoff", "seconds before a failed page is tried again (doubling, up to --max-backoff)",
+         float, 60.0, STREAM, metavar="S"),
 )
 DEFAULTS = {flag.name: flag.default for flag in FLAGS if flag.default is not None}
 

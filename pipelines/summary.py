@@ -143,22 +143,30 @@ def stream_counters(result) -> dict[str, int]:
     return box["values"]
 
 
-def stream_summary(values: dict[str, int], feeds: list[Feed], **kwargs) -> dict:
-    """`run`'s summary, balanced over entries: new entries = written + already present + dead letters
-    of entry stages. Failed polls are dead letters too, but of a feed, so they are listed apart."""
+def stream_summary(values: dict[str, int], feeds: list[Feed], carried: int = 0, **kwargs) -> dict:
+    """`run`'s summary, balanced over entries: entries taken (new, taken again after a killed run, or
+    waiting for a retry from an earlier run) = written + already present + dead letters of entry
+    stages + waiting for a retry + carried to the next run − summaries written after a failed fetch
+    (those entries have a dead letter and a row). Failed polls are dead letters too, but of a feed,
+    so they are listed apart."""
     summary = build_summary(values, command="stream", **kwargs)
-    entries = values.get("stream.entries", 0)
+    new = values.get("stream.entries", 0)
+    retaken, carried_over = values.get("stream.entries_retaken", 0), values.get("fetch.carried_over", 0)
+    waiting, fallbacks = values.get("fetch.waiting", 0), values.get("fetch.summary_fallback", 0)
+    entries = new + retaken + carried_over
     entry_dead = sum(n for stage, n in summary["dead_letters_by_stage"].items() if stage not in ENTRY_STAGES_EXCLUDED)
     states = {s.get("url"): s for s in feed_states(summary["output"])}
     failing = [{"url": f.url, "failures": states[f.url]["failures"], "last_error": states[f.url]["last_error"]}
                for f in feeds if states.get(f.url, {}).get("failures")]
     summary.update(
-        files=len(feeds), inputs=entries, feeds=len(feeds),
+        files=len(feeds), inputs=entries, new_entries=new, entries_retaken=retaken, retries_carried_over=carried_over,
+        waiting_for_retry=waiting, carried_to_next_run=carried, summary_fallbacks=fallbacks, feeds=len(feeds),
         polls=values.get("poll.requests", 0), not_modified=values.get("poll.not_modified", 0),
         failed_polls=values.get("poll.failed", 0), validators_lied=values.get("poll.validators_lied", 0),
         entries_repeated=values.get("stream.entries_repeated", 0), entry_dead_letters=entry_dead,
         failing_feeds=failing, untrusted_feeds=[u for u, s in states.items() if not s.get("trusted", True)],
-        balanced=entries == summary["articles_written"] + summary["already_present"] + entry_dead)
+        balanced=entries == (summary["articles_written"] + summary["already_present"] + entry_dead + waiting
+                             + carried - fallbacks))
     return summary
 
 
@@ -166,11 +174,20 @@ def format_stream_summary(summary: dict) -> str:
     lines = [
         f"newsbeam stream {summary['run_id']}: {summary['polls']} polls of {summary['feeds']} feeds"
         f" ({summary['not_modified']} not modified, {summary['failed_polls']} failed)"
-        f" → {summary['inputs']} new entries → {summary['articles_written']} articles written"
+        f" → {summary['new_entries']} new entries"
+        + (f" (+ {summary['entries_retaken']} taken again after a killed run)" if summary["entries_retaken"] else "")
+        + (f" (+ {summary['retries_carried_over']} retries from earlier runs)" if summary["retries_carried_over"] else "")
+        + f" → {summary['articles_written']} articles written"
         + (f", {summary['already_present']} already present" if summary["already_present"] else "")
-        + f", {summary['entry_dead_letters']} dead letters in {summary['seconds']:.1f} s"
+        + f", {summary['entry_dead_letters']} dead letters"
+        + (f", {summary['waiting_for_retry']} waiting for a retry" if summary["waiting_for_retry"] else "")
+        + (f", {summary['carried_to_next_run']} carried to the next run" if summary["carried_to_next_run"] else "")
+        + f" in {summary['seconds']:.1f} s"
         + ("" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
     ]
+    if summary["summary_fallbacks"]:
+        lines.append(f"  {summary['summary_fallbacks']} pages not fetched for good were written from the feed's summary"
+                     " (text_source feed_summary; their dead letters say why)")
     lines.extend(_dead_letter_lines(summary))
     for feed in summary["failing_feeds"]:
         lines.append(f"  failing feed: {feed['url']} ({feed['failures']} failures in a row, last: {feed['last_error']})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 ENTITY = pa.struct([
     ("text", pa.string()),
@@ -56,6 +56,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("date_source", pa.string()),  # published | fetched
     ("text", pa.string()),
     ("word_count", pa.int32()),
+    ("text_source", pa.string()),  # page | feed_content | feed_summary (null: a plain-text input)
     ("removed", pa.list_(REMOVED)),
     # language
     ("language", pa.string()),
@@ -80,7 +81,8 @@ ARTICLE_SCHEMA = pa.schema([
 PARTITION_KEYS = ("date", "outlet")
 
 # Columns the warehouse reads best dictionary-encoded (few distinct values).
-DICTIONARY_COLUMNS = ["outlet", "site_name", "input_kind", "date_source", "language", "schema_version"]
+DICTIONARY_COLUMNS = ["outlet", "site_name", "input_kind", "date_source", "language", "schema_version",
+                      "text_source"]
 
 
 def new_article(**fields) -> dict:

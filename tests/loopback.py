@@ -138,36 +138,52 @@ class Handler(BaseHTTPRequestHandler):
 LAST_MODIFIED = formatdate(1795300000, usegmt=True)
 
 
-def growing_feed(server: FeedServer, path: str, links, start: int = 2, honest: bool = True, every: int = 1):
+def growing_feed(server: FeedServer, path: str, links, start: int = 2, honest: bool = True, every: int = 1,
+                 lying: str | None = None):
     """A feed at `path` whose items grow by one every `every` requests, from `start` items, up to
-    len(links). Honest: its ETag is the content's hash and it answers 304 only when nothing changed.
-    Lying: it answers 304 to any conditional request, under one ETag, while the items change."""
+    len(links). Honest: its ETag is the content's hash, its Last-Modified the time of the last change,
+    and it answers 304 only when nothing changed. `lying="etag"`: one ETag whatever the content, and a
+    304 to any If-None-Match (Last-Modified stays honest). Not honest (`lying="both"`): a 304 to any
+    conditional request, under one ETag and one Last-Modified, while the items change."""
+    lying = lying or (None if honest else "both")
 
     def handle(handler: Handler, _n: int):
         served = len([r for r in server.requests(path)])
         size = min(len(links), start + (served - 1) // every)
         items = [(f"{path}-item-{i}", f"Item {i} of {path}", links[i]) for i in range(size)]
         body = rss(items)
-        etag = f'"{hashlib.sha1(body).hexdigest()[:12]}"' if honest else '"constant"'
-        conditional = handler.headers.get("If-None-Match") or handler.headers.get("If-Modified-Since")
-        if conditional and (not honest or handler.headers.get("If-None-Match") == etag):
+        etag = '"constant"' if lying else f'"{hashlib.sha1(body).hexdigest()[:12]}"'
+        modified = LAST_MODIFIED if lying == "both" else formatdate(1795300000 + 60 * size, usegmt=True)
+        if lying == "both":
+            stale = bool(handler.headers.get("If-None-Match") or handler.headers.get("If-Modified-Since"))
+        elif handler.headers.get("If-None-Match"):      # RFC 9110: If-None-Match wins over If-Modified-Since
+            stale = handler.headers.get("If-None-Match") == etag
+        else:
+            stale = handler.headers.get("If-Modified-Since") == modified
+        if stale:
             return handler.not_modified(etag)
         with server.lock:
             server.served_links.update(link for _, _, link in items)
         handler.send(200, body, "application/rss+xml; charset=utf-8",
-                     {"ETag": etag, "Last-Modified": LAST_MODIFIED}, gzipped=True)
+                     {"ETag": etag, "Last-Modified": modified}, gzipped=True)
 
     server.routes[path] = handle
     return handle
 
 
 class running:
-    """with running(FeedServer()) as server: ... (serves in a thread, shuts down after)."""
+    """with running(FeedServer()) as server: ... (serves in a thread, shuts down after). Each server
+    starts with this process's politeness state forgotten (robots answers, per-host holds and slots),
+    which are keyed by host and would otherwise carry one test's Retry-After into the next."""
 
     def __init__(self, server: FeedServer):
         self.server = server
 
     def __enter__(self) -> FeedServer:
+        from transforms.ingest.http import ROBOTS
+        from transforms.ingest.rate import RATE_LIMITER
+        ROBOTS.clear()
+        RATE_LIMITER.clear()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self.server

@@ -126,6 +126,7 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
             if row["article_id"] in already:
                 skipped += 1
             else:
+                already[row["article_id"]] = temp   # one row per id within this file too
                 yield row
 
     try:
@@ -161,7 +162,9 @@ class WritePartitionDoFn(beam.DoFn):
 
     def process(self, keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         (date, outlet, shard), packed = keyed
+        sources = []
         rows = (unpack(blob) for blob in packed)
+        rows = (sources.append(row["source"]) or row for row in rows)
         bad = []
         stem = self.destination.stem(window, pane, shard, None)
         path, written, skipped = write_parquet(partition_dir(self.destination.output, date, outlet), shard, rows,
@@ -170,7 +173,10 @@ class WritePartitionDoFn(beam.DoFn):
         self._skipped.inc(skipped)
         if path:
             self._files.inc()
-            yield {"path": path, "rows": written, "date": date, "outlet": outlet}
+        if path or skipped:   # `sources`: the rows the output now holds, written here or already present
+            refused = {row.get("source") for row, _ in bad}
+            yield {"path": path, "rows": written, "date": date, "outlet": outlet,
+                   "sources": [s for s in sources if s not in refused]}
         for row, error in bad:
             self._dead.inc()
             yield beam.pvalue.TaggedOutput(DEAD, dead_letter(row.get("source", "?"), "write", "schema", error=error))

@@ -19,6 +19,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS newsbeam.articles (
   date_source    string,
   text           string,
   word_count     int,
+  text_source    string,
   removed        array<struct<kind:string,text:string>>,
   language       string,
   language_score float,

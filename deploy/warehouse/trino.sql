@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   date_source    varchar,
   text           varchar,
   word_count     integer,
+  text_source    varchar,
   removed        array(row(kind varchar, text varchar)),
   language       varchar,
   language_score real,

@@ -117,3 +117,46 @@ def test_conditional_get_returns_304(server):
     first = c.get(server.url("/feed.xml"))
     second = c.get(server.url("/feed.xml"), {"If-None-Match": first.headers["etag"]})
     assert first.status == 200 and second.status == 304
+
+
+def test_retry_after_is_waited_for_and_holds_the_host(server):
+    def busy(handler, n):   # 503 with Retry-After: 2 on the first request, then the page
+        if n == 1:
+            return handler.send(503, b"busy", "text/plain", {"Retry-After": "2"})
+        return handler.send(200, b"<html><body><p>back</p></body></html>", "text/html")
+
+    server.routes["/busy.html"] = busy
+    response = client(retries=2, timeout=5).get(server.url("/busy.html"))
+    first, second = server.requests("/busy.html")
+    assert response.status == 200 and second["at"] - first["at"] >= 2.0
+
+
+def test_a_long_retry_after_is_left_to_the_caller(server):
+    server.routes["/later.html"] = lambda h, n: h.send(503, b"busy", "text/plain", {"Retry-After": "120"})
+    with pytest.raises(FetchError) as info:
+        client(retries=2, timeout=1).get(server.url("/later.html"))
+    assert info.value.transient and info.value.retry_after == 120 and len(server.requests("/later.html")) == 1
+
+
+def test_transient_and_permanent_failures():
+    assert FetchError("http_503", status=503).transient and FetchError("timeout").transient
+    assert FetchError("dns").transient and FetchError("http_429", status=429).transient
+    for reason, status in (("http_404", 404), ("http_410", 410), ("robots", None), ("refused_host", None),
+                           ("too_large", None)):
+        assert not FetchError(reason, status=status).transient
+
+
+def test_one_rate_per_host_across_processes(server, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    script = ("import sys; from transforms.ingest.http import HttpClient; "
+              "c = HttpClient(allow_hosts=['127.0.0.1'], per_host_rate=10, rate_dir=sys.argv[2], obey_robots=False); "
+              "[c.get(sys.argv[1] + f'/articles/{i}.html') for i in range(5)]")
+    workers = [subprocess.Popen([sys.executable, "-c", script, server.base, str(tmp_path / "rate")], cwd=ROOT)
+               for _ in range(2)]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0]
+    times = sorted(r["at"] for r in server.requests())
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert len(times) == 10 and min(gaps) >= 0.1 - 0.02, gaps        # two processes, one rate

@@ -12,7 +12,8 @@ from schemas.dead_letter import DEAD
 from tests.loopback import FeedServer, growing_feed, running
 from transforms.ingest.feedlist import Feed
 from transforms.ingest.http import ROBOTS
-from transforms.ingest.poll import PollFeedDoFn, after_failure, conditional_headers, load_state, new_feed_state
+from transforms.ingest.poll import (RETRUST_AFTER, PollFeedDoFn, after_failure, conditional_headers, load_state,
+                                   new_feed_state)
 
 
 class MemoryState:
@@ -110,3 +111,23 @@ def test_conditional_headers_rules():
     assert conditional_headers(record, 5) == ({}, True)
     record.update(polls_since_verify=0, trusted=False)
     assert conditional_headers(record, 5) == ({}, False)
+
+
+def test_each_validator_is_judged_on_its_own_and_tried_again_later(server, tmp_path):
+    growing_feed(server, "/etag-lies.xml", links(server), start=2, lying="etag")   # honest Last-Modified
+    feed, state, dofn = Feed(server.url("/etag-lies.xml")), MemoryState(), poller(tmp_path, verify_every=3)
+    results = [poll(dofn, feed, state)[0] for _ in range(6)]
+    log = server.requests("/etag-lies.xml")
+    assert [(bool(r["if_none_match"]), bool(r["if_modified_since"])) for r in log] == [
+        (False, False), (True, True), (True, True), (False, False), (False, True), (False, True)]
+    assert results[1] == results[2] == [] and len(results[3]) == 5   # the ETag's lie, caught by verification
+    assert len(results[4]) == 6 and len(results[5]) == 7   # asked with Last-Modified alone, which tells the truth
+    assert set(state.value["distrusted"]) == {"etag"} and state.value["lies"] == 1
+    later = state.value["distrusted"]["etag"]["at"] + RETRUST_AFTER + 1
+    assert "If-None-Match" in conditional_headers({**state.value, "polls_since_verify": 0}, 3, later)[0]
+
+
+def test_retry_after_delays_the_next_poll():
+    record = after_failure(new_feed_state("x"), "http_503", 0.0, 10, 3600, retry_after=900)
+    assert record["next_poll_at"] == 900
+    assert after_failure(new_feed_state("x"), "http_503", 0.0, 10, 3600)["next_poll_at"] == 20

@@ -129,7 +129,7 @@ feeds:
 """)
         common = ["--feeds", feeds, "--output", out, "--poll-interval", 3, "--allow-hosts", "127.0.0.1",
                   "--per-host-rate", RATE, "--fetch-timeout", 1, "--fetch-retries", 1, "--max-document-mb", 1,
-                  "--window-seconds", 10]
+                  "--window-seconds", 10, "--fetch-max-tries", 1]     # a failing page is final at once
         first = newsbeam("stream", *common, "--duration", 30)
         after_first = set(server.served_links)
         second = newsbeam("stream", *common, "--duration", 10)
@@ -141,7 +141,12 @@ feeds:
     rows = read_articles(out)
     sources = [r["source"] for r in rows]
     assert len(sources) == len(set(sources))        # exactly once across polls and runs
-    assert set(sources) == {link for link in served if "/articles/" in link}
+    pages = {r["source"] for r in rows if r["text_source"] == "page"}
+    summaries = [r for r in rows if r["text_source"] == "feed_summary"]
+    assert pages == {link for link in served if "/articles/" in link}
+    # a page not fetched for good: its dead letter below, and the feed's summary as the article
+    assert len(summaries) == len([b for b in bad if b in served])
+    assert all(r["source"].startswith(server.url("/live.xml#")) and r["input_kind"] == "feed_entry" for r in summaries)
     assert all(r["outlet"] == "loopback-news" for r in rows if "/articles/2" not in r["source"])
 
     dead = [json.loads(line) for f in sorted(out.glob("dead_letter/**/*.jsonl")) for line in f.read_text().splitlines()]
@@ -161,7 +166,7 @@ feeds:
     summaries = [json.loads(p.read_text()) for p in sorted(out.glob("_runs/*.json"))]
     assert [s["balanced"] for s in summaries] == [True, True]
     assert sum(s["articles_written"] for s in summaries) == len(rows)
-    assert sum(s["inputs"] for s in summaries) == len(rows) + len(fetch_dead) + sum(
+    assert sum(s["inputs"] + s["summary_fallbacks"] for s in summaries) == len(rows) + len(fetch_dead) + sum(
         s["dead_letters_by_stage"].get("extract", 0) + s["dead_letters_by_stage"].get("language", 0) for s in summaries)
     assert "COUNTS DO NOT BALANCE" not in first.stdout + second.stdout
 
@@ -180,7 +185,7 @@ def test_loopback_feed_refused_without_allow_hosts(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_run_never_causes_duplicates(tmp_path):
+def test_kill_9_mid_run_then_rerun_writes_every_entry_exactly_once(tmp_path):
     import os
     import signal
     import subprocess
@@ -199,19 +204,19 @@ def test_a_killed_run_never_causes_duplicates(tmp_path):
                   "--per-host-rate", 20, "--window-seconds", 2]
         script = Path(sys.executable).with_name("newsbeam")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        crashed = subprocess.Popen([str(script), "stream", *map(str, common), "--duration", "60"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        killed = subprocess.Popen([str(script), "stream", *map(str, common), "--duration", "60"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while len(server.requests("/live.xml")) < 3 and time.monotonic() < deadline:
+        while len(server.requests("/live.xml")) < 4 and time.monotonic() < deadline:
             time.sleep(0.2)
-        crashed.send_signal(signal.SIGKILL)            # mid-run: windows not flushed
-        crashed.wait()
-        seen_before = set(json.loads(next(out.glob("_state/seen/*.json")).read_text()))
-        newsbeam("stream", *common, "--duration", 6)
-        served = {link for link in server.served_links}
-    sources = set(r["source"] for r in read_articles(out))
-    assert len(read_articles(out)) == len(sources)                   # never twice
-    let_through = {links[int(i.rsplit("-", 1)[1])] for i in seen_before}
-    assert let_through                                               # the killed run had let entries through
-    # the killed run's unflushed entries are lost (not retried: that could duplicate); the rest is written
-    assert sources.isdisjoint(let_through) and sources | let_through == served
+        killed.send_signal(signal.SIGKILL)            # mid-run: entries taken and fetched, nothing written
+        killed.wait()
+        taken = set(json.loads(next(out.glob("_state/seen/*.json")).read_text()))
+        assert list(out.glob("_state/intake/*/*.json")) and not list(out.glob("articles/**/*.parquet"))
+        rerun = newsbeam("stream", *common, "--duration", 6)     # the lock the killed run left is stale
+        served = set(server.served_links)
+    rows = read_articles(out)
+    sources = [r["source"] for r in rows]
+    assert taken and "taken again after a killed run" in rerun.stdout
+    assert len(sources) == len(set(sources)) and set(sources) == served     # every entry, exactly once
+    assert not list(out.glob("_state/intake/*/*.json")) and not (out / "_state" / "stream.lock").exists()

@@ -3,17 +3,19 @@
 Politeness and safety live here, once:
 - robots.txt is obeyed (RFC 9309: 4xx → everything allowed, 5xx or unreachable → nothing allowed for a
   while), fetched through this client and cached per host;
-- a per-host rate limit (requests per second, shared by every client in the process; a robots.txt
-  Crawl-delay makes it slower, never faster);
+- a per-host rate limit (requests per second, shared by every client in the process, or by every
+  process of a run given `rate_dir`, rate.py; a robots.txt Crawl-delay makes it slower, never
+  faster, and a `Retry-After` holds the host);
 - a User-Agent naming newsbeam and a contact URL on every request, robots.txt included;
 - hosts resolving to loopback, private, link-local or reserved addresses are refused unless allowed,
   and every redirect hop is checked again (bounded, loops detected);
 - a maximum body size (counted after gzip decoding, so a small bomb cannot grow), an overall deadline
-  per attempt, retries with exponential backoff for timeouts, connection errors, 429 and 5xx.
+  per attempt, retries with exponential backoff for timeouts, connection errors, 429 and 5xx
+  (waiting out a `Retry-After` up to the fetch timeout; a longer one is left to the caller).
 
-A failure raises `FetchError(reason, message)`; stages turn it into a dead letter with that reason
-(robots, refused_host, http_<code>, timeout, too_large, redirect_loop, too_many_redirects, connection,
-content_type, bad_url).
+A failure raises `FetchError(reason, message)` (robots, robots_unreachable, retry_after, refused_host, dns,
+http_<code>, timeout, too_large, redirect_loop, too_many_redirects, connection, content_type, bad_url);
+`transient` says whether asking again later may succeed, `retry_after` what the server asked for.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from transforms.ingest.decode import decode_text
+from transforms.ingest.rate import HostHeld, rate_limiter, retry_after_seconds
 
 PRODUCT = "newsbeam"
 VERSION = "0.1"
@@ -43,11 +46,23 @@ FEED_TYPES = ("xml", "rss", "atom", "rdf", "text/plain", "text/html")   # feedpa
 META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
+# Worth asking again later: the network, the server's load, a robots.txt that could not be read.
+# Everything else (404, 410, other 4xx, robots disallow, refused host, too large, ...) is final.
+TRANSIENT_REASONS = {"dns", "connection", "timeout", "robots_unreachable", "retry_after", "http_408", "http_425",
+                     "http_429"}
+
+
 class FetchError(Exception):
-    def __init__(self, reason: str, message: str = "", status: int | None = None):
+    def __init__(self, reason: str, message: str = "", status: int | None = None,
+                 retry_after: float | None = None):
         super().__init__(message or reason)
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after      # seconds the server asked us to wait (Retry-After)
+
+    @property
+    def transient(self) -> bool:
+        return self.reason in TRANSIENT_REASONS or (self.status is not None and 500 <= self.status < 600)
 
 
 @dataclass
@@ -81,6 +96,15 @@ class Response:
 def _meta_charset(body: bytes) -> str | None:
     match = META_CHARSET_RE.search(body[:4096])
     return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def user_agent(contact_url: str | None = None) -> str:
@@ -124,29 +148,9 @@ def check_address(url: str, allow_hosts=()) -> None:
             raise FetchError("refused_host", f"{host} resolves to non-public address {address}")
 
 
-# --------------------------------------------------------------------------- per-host rate
+# --------------------------------------------------------------------------- per-host rate (rate.py)
 
 
-class HostRateLimiter:
-    """At most one request start per `interval` seconds per host, across the threads of a process."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
-
-    def wait(self, host: str, interval: float, clock=time.monotonic, sleep=time.sleep) -> float:
-        """Block until `host` may be asked again; returns the seconds waited."""
-        with self._lock:
-            now = clock()
-            slot = max(now, self._next.get(host, 0.0))
-            self._next[host] = slot + interval
-        delay = slot - now
-        if delay > 0:
-            sleep(delay)
-        return delay
-
-
-RATE_LIMITER = HostRateLimiter()
 CRAWL_DELAY: dict[str, float] = {}   # host → seconds, from robots.txt
 
 
@@ -198,7 +202,7 @@ class HttpClient:
 
     def __init__(self, *, contact_url: str | None = None, timeout: float = 10.0, per_host_rate: float = 1.0,
                  max_bytes: int = 10 << 20, allow_hosts=(), retries: int = 2, backoff: float = 0.5,
-                 obey_robots: bool = True):
+                 obey_robots: bool = True, rate_dir: str | None = None):
         import urllib3
         self.user_agent = user_agent(contact_url)
         self.timeout = float(timeout)
@@ -208,6 +212,7 @@ class HttpClient:
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.obey_robots = obey_robots
+        self.limiter = rate_limiter(rate_dir)
         self.requests_made = 0
         self._pool = urllib3.PoolManager(num_pools=50, retries=False)
 
@@ -227,6 +232,8 @@ class HttpClient:
         for _ in range(MAX_REDIRECTS + 1):
             check_address(current, self.allow_hosts)
             if obey_robots and not self.allowed_by_robots(current):
+                if getattr(ROBOTS.get(_origin(current)), "unreachable", False):  # RFC 9309: for a while
+                    raise FetchError("robots_unreachable", f"robots.txt of {_origin(current)} could not be read")
                 raise FetchError("robots", f"robots.txt disallows {current[:200]}")
             response = self._get_with_retries(current, headers, max_bytes)
             if response.status in (301, 302, 303, 307, 308):
@@ -244,7 +251,7 @@ class HttpClient:
                 return response
             if not 200 <= response.status < 300:
                 raise FetchError(f"http_{response.status}", f"HTTP {response.status} from {current[:200]}",
-                                 response.status)
+                                 response.status, retry_after_seconds(response.headers.get("retry-after")))
             if accept_types and response.content_type and not any(t in response.content_type for t in accept_types):
                 raise FetchError("content_type", f"{response.content_type} is not one of {', '.join(accept_types)}")
             return response
@@ -254,7 +261,7 @@ class HttpClient:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
             return True
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(url)
         parser = ROBOTS.get(origin)
         if parser is None:
             parser, ttl = self._fetch_robots(origin)
@@ -272,7 +279,9 @@ class HttpClient:
         except FetchError as error:
             if error.status is not None and 400 <= error.status < 500:
                 return robots_parser(None, allow_all=True), ROBOTS_TTL
-            return robots_parser(None, disallow_all=True), ROBOTS_UNREACHABLE_TTL  # 5xx, timeout, ...
+            parser = robots_parser(None, disallow_all=True)   # 5xx, timeout, ...: nothing, for a while
+            parser.unreachable = True
+            return parser, ROBOTS_UNREACHABLE_TTL
         text = response.body.decode("utf-8", "replace")
         return robots_parser(text.splitlines()), ROBOTS_TTL
 
@@ -281,12 +290,17 @@ class HttpClient:
         while True:
             try:
                 response = self._get_once(url, headers, max_bytes)
-                if response.status not in RETRY_STATUSES or attempt >= self.retries:
+                if response.status not in RETRY_STATUSES:
                     return response
+                wait = retry_after_seconds(response.headers.get("retry-after"))
+                if wait is not None:   # the whole host is asked to wait, by every request
+                    self.limiter.hold(_host(url), time.monotonic() + wait)
+                if attempt >= self.retries or (wait or 0) > self.timeout:
+                    return response    # a longer Retry-After is the caller's to wait out
             except FetchError as error:
                 if error.reason not in ("timeout", "connection") or attempt >= self.retries:
                     raise
-            time.sleep(self.backoff * (2 ** attempt))
+            time.sleep(self.backoff * (2 ** attempt))   # (a Retry-After hold is waited in the limiter)
             attempt += 1
 
     def _get_once(self, url: str, headers: dict | None, max_bytes: int) -> Response:
@@ -294,11 +308,15 @@ class HttpClient:
         from urllib3.exceptions import HTTPError, ProtocolError
         from urllib3.exceptions import TimeoutError as UrllibTimeout
 
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         interval = max(self.interval, CRAWL_DELAY.get(host, 0.0))
         # a little more than the interval: a slower connect of the previous request must not let the
         # server see two requests closer together than the limit
-        RATE_LIMITER.wait(host, interval + min(JITTER_MARGIN, interval * 0.1))
+        try:   # a host held longer than a fetch may take (a long Retry-After) is not waited for here
+            self.limiter.wait(host, interval + min(JITTER_MARGIN, interval * 0.1), max_wait=self.timeout)
+        except HostHeld as held:
+            raise FetchError("retry_after", f"{host} asked to be left alone for {held.seconds:.0f} s more",
+                             retry_after=held.seconds) from None
         self.requests_made += 1
         request_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate",
                            **(headers or {})}
@@ -311,10 +329,12 @@ class HttpClient:
             raise FetchError("timeout", f"no answer from {url[:200]} within {self.timeout:g} s") from error
         except (HTTPError, OSError) as error:
             raise FetchError("connection", f"{type(error).__name__}: {error}"[:500]) from error
+        consumed = False
         try:
             response_headers = {k.lower(): v for k, v in raw.headers.items()}
             if raw.status in (301, 302, 303, 307, 308, 304) or not 200 <= raw.status < 300:
                 return Response(url, raw.status, response_headers, b"")
+            consumed = True
             length = response_headers.get("content-length", "")
             if length.isdigit() and int(length) > max_bytes and "content-encoding" not in response_headers:
                 raise FetchError("too_large", f"{int(length)} bytes announced, limit {max_bytes}")
@@ -332,4 +352,10 @@ class HttpClient:
                 raise FetchError("connection", f"{type(error).__name__}: {error}"[:500]) from error
             return Response(url, raw.status, response_headers, bytes(body))
         finally:
+            if not consumed:   # an unread body left in a pooled connection would be the next answer's start
+                length = raw.headers.get("content-length", "")
+                if length.isdigit() and int(length) <= CHUNK:
+                    raw.drain_conn()
+                else:
+                    raw.close()
             raw.release_conn()

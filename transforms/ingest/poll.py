@@ -1,17 +1,16 @@
 """PollFeeds and NewEntries: the live side of feeds, two stateful steps keyed by feed.
 
 PollFeeds asks each feed for its document when it is due, with a conditional GET while the feed's
-validators (ETag, Last-Modified) are trusted, and backs off exponentially after failures. NewEntries
-lets each entry id through once and forgets ids after a retention period. Both keep their per-feed
-record in Beam state and, so that a later run continues where this one stopped, in
-`OUTPUT/_state/{feeds,seen}/<feed key>.json` (written atomically, through Beam FileSystems). Seen ids
-are saved when an entry is let through, before it is written: a crash loses at most the entries in
-flight, it never writes one twice.
+validators (ETag, Last-Modified, each trusted on its own) are trusted, and backs off exponentially
+after failures (never sooner than a Retry-After). NewEntries lets each entry id through once and
+forgets ids after a retention period. Both keep their per-feed record in Beam state and, so that a
+later run continues where this one stopped, in `OUTPUT/_state/{feeds,seen}/<feed key>.json` (written
+atomically, through Beam FileSystems). An entry let through is first journaled as taken by this run
+(intake.py): until the output holds it, a killed run's successor takes it again.
 """
 from __future__ import annotations
 
 import hashlib
-import logging
 import time as _time
 
 import apache_beam as beam
@@ -21,55 +20,50 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from schemas.dead_letter import DEAD, dead_letter
 from transforms.ingest.feeds import feed_entries
 from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.intake import journal
+from transforms.ingest.state import STATE_DIR, load_state, save_state  # noqa: F401 - STATE_DIR for summary.py
 from transforms.runtime import counter
 from transforms.stage import Rejected
-from transforms.storage import join, read_json, write_json
 
-STATE_DIR = "_state"
 POLL_SLACK = 0.8        # a feed is due again after 80% of its interval: ticks jitter, polls must not skip
 
 
-def state_path(output: str, kind: str, key: str) -> str:
-    return join(output, STATE_DIR, kind, f"{key}.json")
-
-
-def load_state(output: str | None, kind: str, key: str):
-    if not output:
-        return None
-    path = state_path(output, kind, key)
-    try:
-        return read_json(path)
-    except (OSError, ValueError) as error:  # a damaged state file: start afresh, loudly
-        counter(f"state.unreadable.{kind}").inc()
-        logging.getLogger(__name__).warning("ignoring unreadable state %s: %s", path, error)
-        return None
-
-
-def save_state(output: str | None, kind: str, key: str, record) -> None:
-    """Write-then-rename, so a crash leaves the old record or the new one, never half of one."""
-    if output:
-        write_json(state_path(output, kind, key), record)
+VALIDATORS = {"etag": "If-None-Match", "last_modified": "If-Modified-Since"}
+RETRUST_AFTER = 86400.0  # a validator caught lying is tried again after a day, then 2, 4, ... (up to 30)
 
 
 def new_feed_state(url: str) -> dict:
-    return {"url": url, "etag": None, "last_modified": None, "trusted": True, "polls_since_verify": 0,
-            "lies": 0, "last_hash": None, "failures": 0, "next_poll_at": 0.0, "last_error": None,
-            "polls": 0}
+    return {"url": url, "etag": None, "last_modified": None, "trusted": True, "distrusted": {},
+            "polls_since_verify": 0, "lies": 0, "last_hash": None, "failures": 0, "next_poll_at": 0.0,
+            "last_error": None, "polls": 0}
 
 
-def conditional_headers(record: dict, verify_every: int) -> tuple[dict, bool]:
-    """(request headers, is this a verification fetch). Validators are sent only while trusted, and
-    every `verify_every`-th poll fetches in full to check that the 304s were true."""
-    if not (record.get("etag") or record.get("last_modified")) or not record.get("trusted", True):
+def trusted_validators(record: dict, now: float) -> list[str]:
+    """The validators the feed has that are trusted now: never caught lying, or caught long enough ago
+    to be given another chance (each judged on its own: a lying ETag does not condemn Last-Modified)."""
+    distrusted = record.get("distrusted") or {}
+    if not record.get("trusted", True) and not distrusted:   # a record from before per-validator trust
+        distrusted = {name: {"at": now, "lies": 1} for name in VALIDATORS}
+    names = []
+    for name in VALIDATORS:
+        if not record.get(name):
+            continue
+        lie = distrusted.get(name)
+        if lie and now < lie["at"] + RETRUST_AFTER * min(2 ** (lie["lies"] - 1), 30):
+            continue
+        names.append(name)
+    return names
+
+
+def conditional_headers(record: dict, verify_every: int, now: float | None = None) -> tuple[dict, bool]:
+    """(request headers, is this a verification fetch). Only trusted validators are sent, and every
+    `verify_every`-th poll fetches in full to check that the 304s were true."""
+    names = trusted_validators(record, _time.time() if now is None else now)
+    if not names:
         return {}, False
     if record.get("polls_since_verify", 0) + 1 >= max(1, verify_every):
         return {}, True
-    headers = {}
-    if record.get("etag"):
-        headers["If-None-Match"] = record["etag"]
-    if record.get("last_modified"):
-        headers["If-Modified-Since"] = record["last_modified"]
-    return headers, False
+    return {VALIDATORS[name]: record[name] for name in names}, False
 
 
 def after_not_modified(record: dict, now: float, interval: float) -> dict:
@@ -79,25 +73,34 @@ def after_not_modified(record: dict, now: float, interval: float) -> dict:
 
 
 def after_full_fetch(record: dict, etag, last_modified, body_hash: str, verifying: bool, now: float,
-                     interval: float) -> bool:
-    """Update the record after a 200; True when the feed's validators are caught lying: a verification
-    fetch found new content under the validators it would have answered 304 to."""
-    same_validators = ((etag or None) == record.get("etag") and (last_modified or None) == record.get("last_modified")
-                       and bool(etag or last_modified))
-    lied = verifying and same_validators and record.get("last_hash") not in (None, body_hash)
-    if lied:
-        record["trusted"] = False
+                     interval: float) -> list[str]:
+    """Update the record after a 200; returns the validators caught lying: new content under the value
+    the validator had when it would have been answered with a 304 (judged on verification fetches).
+    A lying validator is distrusted on its own, and sent again once its time is up."""
+    changed = record.get("last_hash") not in (None, body_hash)
+    values = {"etag": etag or None, "last_modified": last_modified or None}
+    liars = [name for name, value in values.items() if changed and value and value == record.get(name)]
+    distrusted = dict(record.get("distrusted") or {})
+    for name in liars:
+        if verifying:     # caught: distrusted (again), for longer each time
+            distrusted[name] = {"at": now, "lies": distrusted.get(name, {}).get("lies", 0) + 1}
+        elif name in distrusted:    # still lying while not asked: its second chance starts later
+            distrusted[name] = {**distrusted[name], "at": now}
+    if liars and verifying:
         record["lies"] = record.get("lies", 0) + 1
-    record.update(etag=etag or None, last_modified=last_modified or None, last_hash=body_hash, polls_since_verify=0,
-                  failures=0, last_error=None, next_poll_at=now + interval * POLL_SLACK,
-                  polls=record.get("polls", 0) + 1)
-    return lied
+    record.update(etag=values["etag"], last_modified=values["last_modified"], last_hash=body_hash,
+                  polls_since_verify=0, failures=0, last_error=None, next_poll_at=now + interval * POLL_SLACK,
+                  polls=record.get("polls", 0) + 1, distrusted=distrusted,
+                  trusted=not any(name in distrusted for name, value in values.items() if value))
+    return liars if verifying else []
 
 
-def after_failure(record: dict, reason: str, now: float, interval: float, max_backoff: float) -> dict:
+def after_failure(record: dict, reason: str, now: float, interval: float, max_backoff: float,
+                  retry_after: float | None = None) -> dict:
+    """Exponential backoff, and never sooner than the server's Retry-After."""
     failures = record.get("failures", 0) + 1
     record.update(failures=failures, last_error=reason, polls=record.get("polls", 0) + 1,
-                  next_poll_at=now + min(interval * (2 ** failures), max_backoff))
+                  next_poll_at=now + max(min(interval * (2 ** failures), max_backoff), retry_after or 0.0))
     return record
 
 
@@ -134,13 +137,13 @@ class PollFeedDoFn(beam.DoFn):
                 counter("poll.backing_off").inc()
             state.write(record)
             return
-        headers, verifying = conditional_headers(record, self.verify_every)
+        headers, verifying = conditional_headers(record, self.verify_every, now)
         counter("poll.requests").inc()
         try:
             response = self.client.get(feed.url, headers)
             entries = [] if response.status == 304 else feed_entries(feed, response.body, response.headers)
         except (FetchError, Rejected) as error:
-            after_failure(record, error.reason, now, interval, self.max_backoff)
+            after_failure(record, error.reason, now, interval, self.max_backoff, getattr(error, "retry_after", None))
             counter("poll.failed").inc()
             if record["failures"] == 3:  # reported once per streak: this feed keeps failing
                 counter("feeds.failing").inc()
@@ -195,10 +198,11 @@ class NewEntriesDoFn(beam.DoFn):
 
     SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
 
-    def __init__(self, output: str | None, retention: float):
+    def __init__(self, output: str | None, retention: float, run_tag: str = "run"):
         super().__init__()
         self.output = output
         self.retention = float(retention)
+        self.run_tag = run_tag
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam, seen_state=beam.DoFn.StateParam(SEEN)):
         key, poll = keyed
@@ -216,8 +220,9 @@ class NewEntriesDoFn(beam.DoFn):
                 continue
             kept[entry["entry_id"]] = now
             fresh.append(entry)
+        journal(self.output, self.run_tag, key, fresh)   # taken: pending until the output holds them
         if fresh or len(kept) != len(seen):
-            save_state(self.output, "seen", key, kept)  # before the entries go on: never twice
+            save_state(self.output, "seen", key, kept)
         seen_state.write(kept)
         for entry in fresh:
             counter("stream.entries").inc()
@@ -227,10 +232,9 @@ class NewEntriesDoFn(beam.DoFn):
 class NewEntries(beam.PTransform):
     """(feed key, poll result) → entries seen for the first time (within `retention` seconds)."""
 
-    def __init__(self, output: str | None, retention: float):
+    def __init__(self, output: str | None, retention: float, run_tag: str = "run"):
         super().__init__()
-        self.output = output
-        self.retention = retention
+        self.dofn = NewEntriesDoFn(output, retention, run_tag)
 
     def expand(self, polled):
-        return polled | "FirstSighting" >> beam.ParDo(NewEntriesDoFn(self.output, self.retention))
+        return polled | "FirstSighting" >> beam.ParDo(self.dofn)

@@ -60,8 +60,9 @@ def build_article(raw: dict, extract_html=trafilatura_extract) -> dict:
     if len(body.split()) < MIN_WORDS:
         raise Rejected("no_text", f"fewer than {MIN_WORDS} words of text", excerpt=body or title)
 
-    url = meta.get("url") or extracted.get("url")
-    site_name = meta.get("site_name") or extracted.get("sitename")
+    fallback = meta.get("fallback") or {}   # a fetched page: the URL fetched, the feed's title
+    url = meta.get("url") or extracted.get("url") or fallback.get("url")
+    site_name = meta.get("site_name") or extracted.get("sitename") or fallback.get("site_name")
     outlet = outlet_for(meta.get("outlet"), url)
     title, title_removed = clean_title(title, site_name, outlet)
     published_at = parse_time(meta.get("published") or extracted.get("date"))
@@ -87,6 +88,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract) -> dict:
         removed=title_removed + removed,
         language=meta.get("language"),  # a given language skips detection
         content_hash=content_hash(body),
+        text_source=meta.get("text_source") or ("page" if raw.get("html") is not None else None),
     )
 
 
