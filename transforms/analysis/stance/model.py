@@ -26,7 +26,9 @@ to the last person named before it. Names are the entities' `canonical` forms.
 
 The article's own row (holder_type `article`, holder the outlet when given) weighs confirm / refute
 cues (stance_confirm.<lang>.txt, stance_refute.<lang>.txt) fully and attitude cues a quarter: refuted →
-oppose; restated with little hedging → support; otherwise the article reports the claim → neutral. One
+oppose; restated with little hedging → support; otherwise the article reports the claim → neutral.
+A fact cue in the lead weighs more (the article's point), one in a sentence that names the story,
+report or picture counts as on the claim, one someone is reported saying counts half. One
 instance reads one language (`language`, English by default); languages.py runs French and Russian
 through the same rules with their own word lists and the claims carried over into them.
 
@@ -44,16 +46,16 @@ from transforms.analysis.lexicons import LEXICON_DIR, lines
 
 from transforms.analysis.stance.holders import Holders
 from transforms.analysis.stance.polarity import Lexicon, Prepared, Sentence, prepare
-from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, QUOTED, SENTENCE_RELEVANCE, TargetIndex,
-                                                   TargetTerms)
+from transforms.analysis.stance.relevance import (ASSERTED, ATTRIBUTED, HEDGED, QUOTED, SENTENCE_RELEVANCE,
+                                                   TargetIndex, TargetTerms)
 from transforms.analysis.stance.targets import Target
 
 SUPPORT_MARGIN = 0.5        # net cue score beyond which a holder supports / opposes
 ATTITUDE_IN_ARTICLE = 0.25  # weight of attitude cues (vs. confirm / refute cues) in the article's own row
 OFF_TOPIC_FACT = 0.5        # weight of confirm / refute cues in sentences not on the claim
-REPORT_REFERENCE = 0.5
+REPORT_REFERENCE = 0.5      # relevance of a sentence that names the story, report or picture (its facts only)
 LEAD_SENTENCES = 3          # the article's lead (after its title), where it says what it is about
-LEAD_WEIGHT = 1.5           # weight factor of confirm / refute cues in the lead      # relevance of a sentence that names the story, report or picture (its facts only)
+LEAD_WEIGHT = 1.5           # weight factor of confirm / refute cues in the lead
 REFUTED = 1.5               # net refutation at which the article opposes a claim (one "hoax" near it)
 ATTRIBUTED_FACT = 0.5      # weight of a confirmation / refutation the article reports someone making
 REPORTED_REFUTED = 3.0      # ... a claim that only reports ("X says …", "X may …")
