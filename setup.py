@@ -34,7 +34,8 @@ setup(
         "urllib3==2.8.0",         # transforms/ingest/http.py: the one HTTP client (already in the lock)
         "datasketch==2.0.0",       # MinHash for syndication groups (transforms/dedup/signatures.py)
         "courlan==1.4.0",          # URL normaliser (also a trafilatura dependency)
-        "scikit-learn==1.9.1",     # HashingVectorizer for story clusters (transforms/dedup/stories.py)
+        "scikit-learn==1.9.1",     # murmurhash and sparse cosines for story clusters (transforms/dedup/)
+        "babel==2.18.0",           # CLDR country and month names for story signatures (transforms/dedup/signature.py), BSD
         "anyascii==0.3.3",         # names in Latin letters across scripts (transforms/text/translit.py), ISC
         "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT
         "snowballstemmer==3.1.1",  # Russian and French stems for the stance rules (stance/words.py), BSD-3

@@ -108,11 +108,10 @@ def stage_dedup(docs, dedup):
 
 
 def stage_stories(docs, stories):
-    """The stories stage's HashingVectorizer over title (twice) and text, in batches."""
-    vectorizer = stories.vectorizer()
-    for i in range(0, len(docs), 256):
-        batch = docs[i:i + 256]
-        vectorizer.transform([f"{d['title'] or ''} {d['title'] or ''} {d['text']}" for d in batch])
+    """The stories stage's features of each article: hashed terms of its language and its signature."""
+    for d in docs:
+        stories.node_features({"title": d["title"], "text": d["text"], "language": d.get("language"),
+                               "entities": d.get("entities")})
 
 
 def stage_entities(docs, entities, tone=None, max_chars=None):

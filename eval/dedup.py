@@ -138,6 +138,25 @@ def drop_overlapping_in_story(texts: dict[str, str], story_of) -> dict[str, str]
     return kept
 
 
+def dealt_headlines(bases: list[str], related: dict[str, set[str]], story_of) -> dict[str, str]:
+    """Base → a headline of its story, each of the story's headlines used once before any repeats
+    (a base only gets a headline it is related to while one is left)."""
+    headlines: dict = {}
+    for headline, ids in sorted(related.items()):
+        for i in ids:
+            headlines.setdefault(story_of(i), {}).setdefault(headline, set()).add(i)
+    used: dict = {}
+    out = {}
+    for base in bases:
+        story = story_of(base)
+        if story not in headlines:
+            continue
+        counts = used.setdefault(story, {h: 0 for h in headlines[story]})
+        out[base] = min(counts, key=lambda h: (counts[h], base not in headlines[story][h], h))
+        counts[out[base]] += 1
+    return out
+
+
 def paragraphs_of(text: str) -> list[str]:
     paras = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
     return paras
@@ -203,9 +222,17 @@ def make_copy(title: str, text: str, kind: str, rng: random.Random) -> tuple[str
 KINDS = ["trim_short", "trim_long", "drop_para", "reorder", "reword", "exact"]
 
 
-def build_set(data: Path, target: int, seed: int):
-    """(articles, truth) — each article: id, title, text, published_at, url; truth: id → (base, story, kept)."""
+def build_set(data: Path, target: int, seed: int, span_days: int = 60, story_days: int = 1,
+              own_headlines: bool = False):
+    """(articles, truth) — each article: id, title, text, published_at, url; truth: id → (base, story, kept).
+
+    Stories start on a day within `span_days`; each base text of a story is published within
+    `story_days` of its start (drawn from a second generator, so the default set stays the same).
+    An FNC body's title is the first headline it is related to, which gives most bodies of a story
+    the same headline; `own_headlines` deals the story's headlines out over its bodies instead, the
+    way different outlets title one story differently."""
     rng = random.Random(seed)
+    spread = random.Random(seed + 1)
     bodies, related = fnc_bodies(data)
     stories = UnionFind()
     for ids in related.values():
@@ -222,13 +249,16 @@ def build_set(data: Path, target: int, seed: int):
     texts.update(fundus)
     texts = drop_overlapping_in_story(drop_near_copies(texts), stories.find)
     bases = sorted(texts)
+    if own_headlines:
+        headline_of = dealt_headlines(bases, related, stories.find)
     copies_per_base = max(1, round(target / len(bases)) - 1)
     story_day = {}
     articles, truth = [], {}
     start = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
     for base in bases:
         story = stories.find(base)
-        day = story_day.setdefault(story, rng.randrange(0, 60))
+        day = story_day.setdefault(story, rng.randrange(0, span_days))
+        day += spread.randrange(0, story_days) if story_days > 1 else 0
         title = titles.get(base) or headline_of.get(base) or " ".join(texts[base].split()[:10])
         when = start + dt.timedelta(days=day, hours=rng.randrange(0, 24), minutes=rng.randrange(60))
         variants = [("original", title, texts[base], 1.0)]
@@ -250,7 +280,8 @@ def build_set(data: Path, target: int, seed: int):
 # --------------------------------------------------------------------------- systems
 
 
-def run_newsbeam(articles):
+def run_newsbeam(articles, **story_options):
+    """article_id → (cluster_id, story_id) from LabelSyndication + ClusterStories(**story_options)."""
     import tempfile
 
     import apache_beam as beam
@@ -264,7 +295,7 @@ def run_newsbeam(articles):
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(runner=FnApiRunner()) as p:
             labelled, _ = p | beam.Create(rows, reshuffle=False) | LabelSyndication()
-            storied, _ = labelled | ClusterStories()
+            storied, _ = labelled | ClusterStories(**story_options)
             _ = (storied
                  | beam.Map(lambda a: json.dumps([a["article_id"], a["cluster_id"], a["story_id"]]))
                  | beam.io.WriteToText(f"{tmp}/labels"))

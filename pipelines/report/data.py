@@ -95,7 +95,8 @@ def collect(output: str) -> dict:
     data["stories"] = _rows(con, f"""
         SELECT story_id, count(*) AS articles, count(DISTINCT outlet) AS outlets,
                count(DISTINCT cluster_id) AS texts, min(seen_at) AS first, max(seen_at) AS last,
-               arg_min(title, seen_at) AS title, list(DISTINCT outlet ORDER BY outlet) AS outlet_list
+               arg_min(title, seen_at) AS title, list(DISTINCT outlet ORDER BY outlet) AS outlet_list,
+               list(DISTINCT coalesce(language, 'und') ORDER BY coalesce(language, 'und')) AS language_list
         FROM a GROUP BY story_id HAVING count(DISTINCT cluster_id) > 1 OR count(DISTINCT outlet) > 1
         ORDER BY outlets DESC, articles DESC, first LIMIT {TOP_STORIES}""")
     data["story_outlets"] = _rows(con, """SELECT story_id, outlet, count(*) AS n FROM a GROUP BY ALL""")

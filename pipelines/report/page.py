@@ -147,10 +147,12 @@ def render_stories(data: dict) -> str:
     labels = {s["story_id"]: s["title"] or "(untitled)" for s in stories}
     body = charts.legend(outlets, colours) + charts.hbar_stacked(
         "stories", ids, outlets, values, colours, row_labels=labels, label_width=300, unit=" articles")
-    body += _table(["story (earliest headline)", "outlets", "articles", "distinct texts", "first → last"],
-                   [[escape(labels[s["story_id"]]), escape(", ".join(s["outlet_list"])), str(s["articles"]),
-                     str(s["texts"]), f'{_time(s["first"])} → {_time(s["last"])}'] for s in stories], "stories")
-    return _section("stories", title, body, "The biggest stories by how many outlets reported them.")
+    body += _table(["story (earliest headline)", "outlets", "languages", "articles", "distinct texts", "first → last"],
+                   [[escape(labels[s["story_id"]]), escape(", ".join(s["outlet_list"])),
+                     escape(", ".join(s["language_list"])), str(s["articles"]), str(s["texts"]),
+                     f'{_time(s["first"])} → {_time(s["last"])}'] for s in stories], "stories")
+    return _section("stories", title, body, "The biggest stories by how many outlets reported them, "
+                    "and in which languages (one story may be reported in several).")
 
 
 def _stance_chart(name: str, rows: list[str], counts: dict, evidence_keys: dict, tips: dict) -> str:

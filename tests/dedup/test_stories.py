@@ -4,21 +4,22 @@ from __future__ import annotations
 import datetime as dt
 
 import apache_beam as beam
-import numpy as np
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
 from conftest import SEEDS
 from schemas.article import new_article
+from transforms.dedup.features import cosine
 from transforms.dedup.stories import (
-    N_FEATURES,
     THRESHOLD,
     ClusterStories,
+    DocFreq,
     block_keys,
-    cosine,
-    same_story,
-    term_counts,
-    tfidf,
+    edge_score,
+    nearest,
+    node_features,
+    node_vectors,
+    scored_pairs,
 )
 from transforms.text.clean import split_title
 
@@ -34,36 +35,83 @@ FOOTBALL = ("Arsenal beat Chelsea in the London derby",
 T0 = dt.datetime(2024, 3, 1, 8, tzinfo=dt.timezone.utc)
 
 
-def vector(title_text, n_docs=0, df=None):
-    indices, counts = term_counts(*title_text)
-    return tfidf(indices, counts, df if df is not None else np.zeros(N_FEATURES, dtype=np.int32), n_docs)
+def nodes(*title_texts, language="en", days=None):
+    """Story nodes of the texts, with document frequencies counted over these texts alone."""
+    articles = [{"title": t, "text": x, "language": language} for t, x in title_texts]
+    feats = [node_features(a) for a in articles]
+    combine = DocFreq()
+    acc = combine.create_accumulator()
+    for f in feats:
+        acc = combine.add_input(acc, f)
+    return [{"ref": (str(i), str(i), str(i)), "day": (days or [1] * len(feats))[i], **node_vectors(f, acc)}
+            for i, f in enumerate(feats)]
 
 
 def test_the_two_seed_reports_are_one_story_and_football_is_not():
-    lenta, express, football = vector(LENTA), vector(EXPRESS), vector(FOOTBALL)
-    assert cosine(lenta, express) >= THRESHOLD
-    assert cosine(lenta, football) < THRESHOLD / 2 and cosine(express, football) < THRESHOLD / 2
+    lenta, express, football = nodes(LENTA, EXPRESS, FOOTBALL)
+    assert cosine(lenta["vector"], express["vector"]) >= THRESHOLD
+    assert edge_score(lenta, express) is not None
+    assert cosine(lenta["vector"], football["vector"]) < THRESHOLD / 2
+    assert edge_score(lenta, football) is None and edge_score(express, football) is None
 
 
-def test_same_story_needs_the_time_window():
-    lenta, express = vector(LENTA), vector(EXPRESS)
-    assert same_story({"day": 10, "vector": lenta}, {"day": 12, "vector": express}, window=3)
-    assert not same_story({"day": 10, "vector": lenta}, {"day": 20, "vector": express}, window=3)
+def test_an_edge_needs_the_time_window():
+    lenta, express = nodes(LENTA, EXPRESS, days=[10, 12])
+    assert edge_score(lenta, express, window=3) is not None
+    assert edge_score(lenta, {**express, "day": 20}, window=3) is None
 
 
 def test_nodes_within_the_window_share_a_block_key():
-    lenta, express = vector(LENTA), vector(EXPRESS)
+    lenta, express = nodes(LENTA, EXPRESS)
     for day_a, day_b in ((9, 9), (9, 11), (11, 12)):
-        assert set(block_keys(lenta, day_a, 3)) & set(block_keys(express, day_b, 3)), (day_a, day_b)
+        assert set(block_keys({**lenta, "day": day_a}, 3)) & set(block_keys({**express, "day": day_b}, 3)), (day_a, day_b)
 
 
-def row(aid, title_text, hours=0, cluster=None):
+def test_words_are_counted_per_language():
+    english, german = node_features({"title": "", "text": "Berlin", "language": "en"}), \
+        node_features({"title": "", "text": "Berlin", "language": "de"})
+    assert set(english[1]).isdisjoint(german[1]), "one word in two languages is two terms"
+    assert set(english[3]) == set(german[3]), "but one signature item"
+    german_stop = node_features({"title": "", "text": "und der die das nicht", "language": "de"})
+    assert len(german_stop[1]) == 0, "German function words are stop words of German"
+
+
+def test_scored_pairs_agree_with_edge_score_pair_by_pair():
+    members = nodes(LENTA, EXPRESS, FOOTBALL, EXPRESS, days=[1, 2, 1, 30])
+    expected = [(i, j) for i in range(4) for j in range(i + 1, 4) if edge_score(members[i], members[j]) is not None]
+    assert [(i, j) for i, j, _ in scored_pairs(members)] == expected == [(0, 1)]
+
+
+def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_best_of_each_other():
+    neighbours = [("en", 0.9, "b"), ("en", 0.5, "c"), ("en", 0.4, "d"), ("en", 0.3, "e"), ("fr", 0.8, "f"),
+                  ("fr", 0.7, "g"), ("ru", 0.6, "h")]
+    star, votes = nearest("z", "en", neighbours, same=3, cross=1)
+    assert star == [("b", "c"), ("b", "d"), ("b", "z")]
+    assert sorted(votes) == [("f", "z"), ("h", "z")]
+    assert nearest("a", "en", [], same=3) == ([], [])
+
+
+def row(aid, title_text, hours=0, cluster=None, language="en", entities=None):
     title, text = title_text
-    article = new_article(article_id=aid, source=aid, title=title, text=text,
-                          published_at=T0 + dt.timedelta(hours=hours), fetched_at=T0)
+    article = new_article(article_id=aid, source=aid, title=title, text=text, language=language,
+                          entities=entities or [], published_at=T0 + dt.timedelta(hours=hours), fetched_at=T0)
     if cluster:
         article.update(cluster_id=cluster, is_duplicate=True, duplicate_of=cluster)
     return article
+
+
+def run_stories(rows) -> dict:
+    """article_id → (cluster_id, story_id) from ClusterStories on FnApiRunner."""
+    import json
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        with beam.Pipeline(runner=FnApiRunner()) as p:
+            labelled, _ = p | beam.Create(rows, reshuffle=False) | ClusterStories()
+            _ = (labelled | beam.Map(lambda a: json.dumps([a["article_id"], a["cluster_id"], a["story_id"]]))
+                 | beam.io.WriteToText(f"{tmp}/labels"))
+        lines = [json.loads(line) for path in Path(tmp).glob("labels*") for line in path.open()]
+    return {aid: (cluster, story) for aid, cluster, story in lines}
 
 
 def test_cluster_stories_joins_reports_and_their_copies_and_nothing_else():
@@ -77,15 +125,3 @@ def test_cluster_stories_joins_reports_and_their_copies_and_nothing_else():
                     label="stories")
         assert_that(dead, equal_to([]), label="no dead letters")
 
-
-def test_similar_pairs_agrees_with_same_story_pair_by_pair():
-    from transforms.dedup.stories import similar_pairs
-    members = [{"day": d, "vector": vector(tt)} for d, tt in ((1, LENTA), (2, EXPRESS), (1, FOOTBALL), (30, EXPRESS))]
-    expected = [(i, j) for i in range(4) for j in range(i + 1, 4) if same_story(members[i], members[j])]
-    assert similar_pairs(members) == expected == [(0, 1)]
-
-
-def test_star_edges_keep_the_components_of_a_bucket():
-    from transforms.dedup.stories import star_edges
-    assert star_edges(5, [(0, 3), (2, 3), (1, 4)]) == [(0, 2), (0, 3), (1, 4)]
-    assert star_edges(3, []) == []

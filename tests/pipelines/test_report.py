@@ -262,6 +262,7 @@ def test_report_of_a_filled_output_in_chromium(browser, tmp_path):
         # stories: the strike (6 outlets) above the NATO story (2 outlets)
         story_text = sections["stories"]["text"]
         assert story_text.index("Rail workers in three") < story_text.index("NATO still considering")
+        assert re.search(r"Rail workers in three countries announce joint strike.*?\ben, fr\b", story_text, re.S)
         # entities per day: canonical names, counted per article
         assert "Emmanuel Macron" in sections["entities"]["text"] and "Brussels" in sections["entities"]["text"]
         assert not re.search(r"(?<!Emmanuel )Macron \(PERSON\)", sections["entities"]["text"])

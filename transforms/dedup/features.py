@@ -1,0 +1,88 @@
+"""Story features of one article's words: terms per language, hashed, weighted by the run's IDF.
+
+A term is a word of letters (two or more) that is not a stop word of the article's language (spaCy's
+per-language lists, which need no model); it is counted as `language:word`, so each language's words
+get their own document frequency: German function words that survive the list are common among
+German articles however few of them a run has, and never meet an English word. Features are hashed
+(murmurhash3 into N_FEATURES slots), so nothing holds a vocabulary and the run's document
+frequencies fit in one fixed-size array (stories.DocFreq) whatever the number of articles; the
+weights themselves are learnt from the run.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import numpy as np
+
+N_FEATURES = 1 << 20
+TOKEN_RE = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
+MIN_DOCS_FOR_IDF = 20   # fewer documents of a language say nothing about how common its words are
+
+
+# Codes the language detector gives where spaCy's list is under another (Norwegian is Bokmål's "nb").
+SPACY_LANGUAGE = {"und": "en", "no": "nb", "zh-cn": "zh", "zh-tw": "zh"}
+
+
+@lru_cache(maxsize=None)
+def stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words of `language` (English for an undecided one; none for a language spaCy lacks)."""
+    from spacy.util import get_lang_class
+    try:
+        return frozenset(w.lower() for w in get_lang_class(SPACY_LANGUAGE.get(language, language)).Defaults.stop_words)
+    except (ImportError, KeyError):
+        return frozenset()
+
+
+def feature(key: str) -> int:
+    from sklearn.utils import murmurhash3_32
+    return murmurhash3_32(key, positive=True) % N_FEATURES
+
+
+def language_of(article: dict) -> str:
+    return (article.get("language") or "und").lower()
+
+
+def word_counts(title: str | None, text: str | None, language: str) -> Counter:
+    """Terms of the title (counted twice: headlines name the event) and the text."""
+    stops = stop_words(language)
+    words = TOKEN_RE.findall(f"{title or ''}\n{title or ''}\n{text or ''}".lower())
+    return Counter(w for w in words if w not in stops)
+
+
+def hashed(counts: dict[str, float], prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """(feature indices, counts), colliding keys summed."""
+    merged: dict[int, float] = {}
+    for key, count in counts.items():
+        index = feature(f"{prefix}:{key}")
+        merged[index] = merged.get(index, 0.0) + count
+    return np.fromiter(merged, dtype=np.int32, count=len(merged)), np.fromiter(merged.values(), dtype=np.float32,
+                                                                                  count=len(merged))
+
+
+def idf(indices: np.ndarray, doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+    """Smooth IDF; all ones below MIN_DOCS_FOR_IDF documents (in a two-document run IDF would push down
+    exactly the terms the two reports share)."""
+    if n_docs < MIN_DOCS_FOR_IDF:
+        return np.ones(len(indices))
+    return np.log((1 + n_docs) / (1 + doc_freq[indices])) + 1.0
+
+
+def weighted(indices, counts, doc_freq: np.ndarray, n_docs: int, top: int, boost=None) -> dict[int, float]:
+    """The `top` heaviest of sublinear tf × idf (× boost), L2-normalised."""
+    if not len(indices):
+        return {}
+    weights = (1.0 + np.log(np.maximum(counts, 1.0))) * idf(indices, doc_freq, n_docs)
+    if boost is not None:
+        weights = weights * boost
+    order = np.argsort(-weights, kind="stable")[:top]
+    kept = weights[order]
+    norm = float(np.sqrt((kept ** 2).sum())) or 1.0
+    return {int(indices[i]): float(w) / norm for i, w in zip(order, kept)}
+
+
+def cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
