@@ -328,3 +328,9 @@ def test_a_denial_of_a_quoted_claim_is_reported_not_taken_up():
     text = "An Iraqi official denied the woman detained at the Lebanon border was the wife of the IS leader."
     assert article_label(Target("wife", "Wife of IS leader detained at Lebanon border"), text) == "oppose"
     assert article_label(Target("wife", "Wife of IS leader 'detained at Lebanon border'"), text) == "neutral"
+
+
+def test_a_claim_that_reports_someones_words_is_not_opposed():
+    text = "Reports that ISIS fighters in Mosul contracted Ebola are unfounded, the health ministry said."
+    assert article_label(EBOLA, text) == "oppose"
+    assert article_label(Target("said", "Iraqi media says ISIS fighters in Mosul have contracted Ebola"), text) == "neutral"
