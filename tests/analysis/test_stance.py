@@ -331,6 +331,6 @@ def test_a_denial_of_a_quoted_claim_is_reported_not_taken_up():
 
 
 def test_a_claim_that_reports_someones_words_is_not_opposed():
-    text = "Reports that ISIS fighters in Mosul contracted Ebola are unfounded, the health ministry said."
+    text = "Reports that ISIS fighters in Mosul contracted Ebola are unfounded. The story is a hoax."
     assert article_label(EBOLA, text) == "oppose"
     assert article_label(Target("said", "Iraqi media says ISIS fighters in Mosul have contracted Ebola"), text) == "neutral"
