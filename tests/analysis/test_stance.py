@@ -334,3 +334,11 @@ def test_a_claim_that_reports_someones_words_is_not_opposed():
     text = "Reports that ISIS fighters in Mosul contracted Ebola are unfounded. The story is a hoax."
     assert article_label(EBOLA, text) == "oppose"
     assert article_label(Target("said", "Iraqi media says ISIS fighters in Mosul have contracted Ebola"), text) == "neutral"
+
+
+def test_an_article_that_only_relates_others_refutations_reports_a_dispute():
+    refuted = "reports that ISIS fighters in Mosul contracted Ebola were a hoax and baseless."
+    assert article_label(EBOLA, FILLER + "The " + refuted) == "oppose"
+    assert article_label(EBOLA, FILLER + "The health ministry said the " + refuted) == "neutral"
+    # in the lead, a refutation the article relates is what the article is about
+    assert article_label(EBOLA, "The health ministry said the " + refuted + " " + FILLER) == "oppose"

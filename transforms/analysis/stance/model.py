@@ -126,10 +126,12 @@ class RuleBasedStance:
             # picture it refutes is the claim's, whether or not the sentence repeats its words
             fact_rel = max(rel[k], REPORT_REFERENCE if sentence.reports else 0.0)
             # what the lead says is what the article is about: a refutation there is the article's point
-            if k < LEAD_SENTENCES + bool(prep.title):
+            lead = k < LEAD_SENTENCES + bool(prep.title)
+            if lead:
                 voice *= LEAD_WEIGHT
             for cue in sentence.cues:
                 if cue.factual:
+                    sig.own_refutation |= cue.weight < 0 and (lead or not sentence.attributed)
                     sig.fact_all += cue.weight * tt.sign * voice
                     sig.fact += cue.weight * fact_rel * tt.sign * voice
             if not rel[k]:
@@ -199,6 +201,7 @@ class ArticleSignals:
     hedges_all: int = 0
     sign: int = 1              # the claim's (TargetTerms.sign): -1 when it denies the story it names
     reported: int = ASSERTED   # the claim asserts, attributes ("X says …") or hedges ("X may …?")
+    own_refutation: bool = False  # a refutation in the article's own voice, or in its lead
 
     def label(self) -> tuple[str, float]:
         """The article's own stance and its net cue score (signed toward the claim).
@@ -213,8 +216,9 @@ class ArticleSignals:
         net = self.fact + OFF_TOPIC_FACT * (self.fact_all - self.fact) + ATTITUDE_IN_ARTICLE * self.attitude
         if self.reported == HEDGED:
             return "neutral", net
-        # a claim that reports or quotes someone's words: an article that relates a denial of them reports it
-        if net <= -REFUTED and self.reported == ASSERTED:
+        # a claim that reports or quotes someone's words: an article that relates a denial of them reports
+        # it; so does one that only relates others' refutations after its lead
+        if net <= -REFUTED and self.reported == ASSERTED and (self.own_refutation or self.sign < 0):
             return "oppose", net
         if net >= REFUTED and self.sign < 0:
             return "support", net
