@@ -11,7 +11,8 @@ With --baseline, the FNC-1 feature baseline (eval/fnc_baseline.py) is trained an
 FNC-1 has no licence: it is read for evaluation only, nothing is trained on it and nothing from it is
 shipped. The hand-set knobs of transforms/analysis/stance/ were looked at on the `dev` slice only — bodies
 whose Body ID is divisible by 10 (about a tenth of the pairs); `rest` is everything else and is the
-figure to quote. Exits 0 with a message when the data is absent.
+figure to quote; `check` (Body ID ending in 5, a tenth of rest) is a second look at a change, read
+as figures only, never as texts. Exits 0 with a message when the data is absent.
 """
 from __future__ import annotations
 
