@@ -40,6 +40,7 @@ setup(
         "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT
         "snowballstemmer==3.1.1",  # Russian and French stems for the stance rules (stance/words.py), BSD-3
         "textblob-fr==0.2.0",      # its French sentiment lexicon (Pattern's), read by tone.py, MIT
+        "icu4py==1.2.0",           # ICU word breaks for zh/ja/th (transforms/text/words.py), MIT + ICU licence
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0",

@@ -14,8 +14,10 @@ from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
 from transforms.ingest import ReadInputs
 from transforms.ingest.inputs import resolve_inputs
+from transforms.packed import pack, unpack
 from transforms.storage import join
-from transforms.text import DetectLanguage, ExtractArticles
+from transforms.text import ApplyLineEvidence, ApplyTitleEvidence, CorpusEvidence, DetectLanguage, ExtractArticles
+from transforms.text.corpus import PENDING
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
@@ -31,9 +33,27 @@ def process_articles(articles, settings: Settings):
     spaCy in the worker overlaps trafilatura in its child process (ExtractDoFn), instead of running
     alone after the dedup shuffles."""
     articles, language_dead = articles | "Language" >> DetectLanguage(settings.language_prefix_chars)
-    articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+    if settings.clean == "corpus" and articles.is_bounded:
+        articles, tag_dead = tag_with_corpus_evidence(articles, settings)
+    else:
+        articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+        tag_dead = [tag_dead]
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings)
-    return articles, [language_dead, tag_dead, dedup_dead, *stories_dead]
+    return articles, [language_dead, *tag_dead, dedup_dead, *stories_dead]
+
+
+def tag_with_corpus_evidence(articles, settings: Settings):
+    """Text copies wait for the run's evidence (transforms/text/corpus.py) before they are tagged;
+    pages need none, so they are tagged in the step that extracts them, as without evidence.
+    The two meet again packed, and titles lose the tails the run proves suffixes."""
+    evidence = articles | "CorpusEvidence" >> CorpusEvidence()
+    pages, copies = articles | "SplitCopies" >> beam.Partition(lambda a, _: int(bool(a.get(PENDING))), 2)
+    copies = copies | "LineEvidence" >> ApplyLineEvidence(evidence)
+    pages, pages_dead = pages | "TagArticles" >> tag_articles(settings)
+    copies, copies_dead = copies | "TagCopies" >> tag_articles(settings)
+    both = ((pages | "PackPages" >> beam.Map(pack), copies | "PackCopies" >> beam.Map(pack))
+            | "Meet" >> beam.Flatten())
+    return both | "TitleEvidence" >> ApplyTitleEvidence(evidence, then=unpack), [pages_dead, copies_dead]
 
 
 def label_copies_and_stories(articles, settings: Settings):
@@ -63,7 +83,7 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
     files = files if files is not None else resolve_inputs(list(settings.input), settings.manifest)
 
     raw, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes)
-    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition)
 

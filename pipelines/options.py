@@ -68,6 +68,9 @@ FLAGS = (
          section="extraction"),
     Flag("language_prefix_chars", "characters of text given to language detection", int, 2000, metavar="N",
          section="extraction"),
+    Flag("clean", "what cleaning removes from text copies and titles: rules and corpus evidence "
+         "(corpus, the default), the rules alone (rules), or nothing (none)", default="corpus",
+         choices=("corpus", "rules", "none"), section="extraction"),
     Flag("dedup_window_days", "days a copy is matched against earlier articles, within and across runs",
          float, 7, metavar="DAYS", section="copies and stories"),
     Flag("story_threshold", "TF-IDF cosine for one story", float, 0.2, metavar="X", section="copies and stories"),

@@ -141,7 +141,9 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
                         | "AtStart" >> beam.Map(retake).with_output_types(typing.Tuple[str, dict]))
     raw, fetch_dead = (tuple(messages) | "Messages" >> beam.Flatten()
                        | "FetchPages" >> FetchPages(output, client, retry_policy(settings), journal_tag, interval, stop))
-    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout)
+    # no corpus evidence on a stream (it never ends): every article is cleaned as a lone one
+    clean = "none" if settings.clean == "none" else "rules"
+    articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, clean)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = (articles
                            | "ArticleWindows" >> windows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 
 ENTITY = pa.struct([
     ("text", pa.string()),
@@ -36,6 +36,7 @@ STANCE = pa.struct([
 REMOVED = pa.struct([             # what cleaning took out of the text, so that it can be audited
     ("kind", pa.string()),         # caption | related | pull_quote | footer | title_suffix | ...
     ("text", pa.string()),
+    ("evidence", pa.string()),     # why: "rule: caption credit", "repeated in 14 articles of x.com", ...
 ])
 
 UTC_MICROS = pa.timestamp("us", tz="UTC")

@@ -20,7 +20,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS newsbeam.articles (
   text           string,
   word_count     int,
   text_source    string,
-  removed        array<struct<kind:string,text:string>>,
+  removed        array<struct<kind:string,text:string,evidence:string>>,
   language       string,
   language_score float,
   content_hash   string,

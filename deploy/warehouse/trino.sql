@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   text           varchar,
   word_count     integer,
   text_source    varchar,
-  removed        array(row(kind varchar, text varchar)),
+  removed        array(row(kind varchar, text varchar, evidence varchar)),
   language       varchar,
   language_score real,
   content_hash   varchar,

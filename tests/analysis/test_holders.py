@@ -51,6 +51,14 @@ def test_groups_are_typed_by_what_they_are(phrase, labels, kind):
     assert group_type(phrase, labels) == kind
 
 
+@pytest.mark.parametrize("phrase,language,kind", [
+    ("les opérateurs", "fr", "ORG"), ("les syndicats de cheminots", "fr", "ORG"), ("plusieurs pays européens", "fr", "LOC"),
+    ("le ministre", "fr", "PERSON"), ("представители Кремля", "ru", "ORG"), ("европейские страны", "ru", "LOC"),
+    ("министр", "ru", "PERSON")])
+def test_french_and_russian_groups_are_typed_by_their_head(phrase, language, kind):
+    assert group_type(phrase, [], language) == kind
+
+
 @pytest.mark.parametrize("claim,modality", [
     ("NATO countries should send troops to Ukraine", (1, ASSERTED)),
     ("No, Banksy hasn't been arrested", (-1, ASSERTED)),

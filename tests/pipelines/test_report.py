@@ -301,3 +301,34 @@ def test_report_of_an_output_with_only_dead_letters(tmp_path):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.count('class="empty"') == 5 and "No articles under" in page
     assert page.count('<svg class="chart"') == 1 and 'data-chart="dead-letters"' in page
+
+
+@pytest.mark.slow
+def test_report_charts_russian_and_french_holders(tmp_path):
+    """Stances read in Russian and French reach the page: each holder's bar in the target's chart,
+    with the label and its evidence in the original script."""
+    from tests.analysis.test_multilingual import FRENCH, RUSSIAN
+    records = [
+        {"id": "ru-nato", "outlet": "ria.ru", "published": "2024-03-01T08:00:00Z", "title": "Путин о войсках НАТО",
+         "text": RUSSIAN},
+        {"id": "fr-nato", "outlet": "lemonde.fr", "published": "2024-03-01T09:00:00Z",
+         "title": "Macron et les troupes", "text": FRENCH}]
+    articles = tmp_path / "ru_fr.jsonl"
+    articles.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"targets": [{"id": "nato-troops-ukraine", "claim": TARGETS["nato-troops-ukraine"],
+                                                "keywords": ["troops", "soldiers"]}]}))
+    out = tmp_path / "out"
+    newsbeam("run", "--input", articles, "--output", out, "--targets", targets, "--progress", "off")
+    assert {(r["outlet"], r["language"]) for r in read_articles(out)} == {("ria.ru", "ru"), ("lemonde.fr", "fr")}
+    newsbeam("report", "--output", out, "--targets", targets)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    chart = re.search(r'<svg[^>]*data-chart="stance-holder-nato-troops-ukraine".*?</svg>', page, re.S)
+    assert chart, "no per-holder chart for the target"
+    titles = re.findall(r"<title>(.*?)</title>", chart.group(0), re.S)
+    for holder, label in (("Владимир Путин", "oppose"), ("Дмитрий Песков", "oppose"),
+                          ("Габриэлюс Ландсбергис", "support"), ("Emmanuel Macron", "support"),
+                          ("Olaf Scholz", "oppose")):
+        assert any(t.startswith(f"{holder} (person) · {label}: 1") for t in titles), (holder, label, titles)
+    assert not any(t.startswith("opérateurs (person)") for t in titles)  # a group, typed as one
+    assert "Владимир Путин предупредил о последствиях отправки войск НАТО на Украину" in page  # evidence

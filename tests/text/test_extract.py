@@ -55,11 +55,14 @@ def test_manifest_metadata_wins_over_extracted():
 
 
 def test_text_article_title_line_and_cleaning():
-    text = "Storm hits coast | News | Daily\n\nA storm hit the coast overnight, officials said.\n\nSource link\n"
+    text = "Storm hits coast | UK | News\n\nA storm hit the coast overnight, officials said.\n\nSource link\n"
     article = build_article(raw("text", "a.txt", text=text))
     assert article["title"] == "Storm hits coast"
     assert article["text"] == "A storm hit the coast overnight, officials said."
-    assert {"kind": "footer", "text": "Source link"} in article["removed"]
+    assert {"kind": "footer", "text": "Source link", "evidence": "rule: footer phrase"} in article["removed"]
+    assert {"kind": "title_suffix", "text": " | UK | News", "evidence": "rule: title suffix (section names)"} \
+        in article["removed"]
+    assert article["word_count"] == 8
     assert article["date_source"] == "fetched" and article["published_at"] is None
 
 

@@ -106,8 +106,11 @@ def group_type(phrase: str, labels: list[str], language: str = "en") -> str:
     """The holder type of a speaker that is not one entity: LOC for a group of countries, ORG for
     a group of organisations or officials; PERSON only for a phrase that names nobody else."""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", phrase)]
-    head = words[-1] if words else ""
-    kind = _group_nouns(language).get(head)
+    nouns = _group_nouns(language)
+    # English puts the head last ("EU and NATO officials"); French and Russian put it before its
+    # complement ("les syndicats de cheminots", "представители Кремля"): the first group noun there.
+    heads = words[-1:] if language == "en" else [w for w in words if w in nouns][:1]
+    kind = nouns.get(heads[0]) if heads else None
     if kind:
         return kind
     if labels:

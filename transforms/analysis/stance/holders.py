@@ -64,7 +64,7 @@ class Holders:
         if entity:
             return self._name(entity)
         inside = [e["label"] for e in self.entities if e["text"] in speaker]
-        return speaker, group_type(speaker, inside)
+        return speaker, group_type(speaker, inside, self.lexicon.language)
 
     def _speaks(self, quote: dict) -> bool:
         """An outlet reporting a statement ("according to Politico, …") is a source, not a holder."""
