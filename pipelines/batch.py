@@ -1,5 +1,9 @@
 """build_batch: the bounded pipeline, read → extract → language → tag → (dedup → stories) → write.
 
+Files (`--input`) are read, sitemaps (`--sitemap`) have their pages fetched; --outlets / --since /
+--until refuse archive records and sitemap pages before they are read, other inputs after extraction,
+and --languages after language detection (transforms/filters.py).
+
 Every stage returns (articles, dead letters); the dead letters of all stages meet in one
 WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reason.
 """
@@ -12,7 +16,8 @@ from transforms.analysis import TagArticles
 from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
-from transforms.ingest import ReadInputs
+from transforms.filters import FilterArticles
+from transforms.ingest import ReadInputs, SitemapPages
 from transforms.ingest.inputs import resolve_inputs
 from transforms.packed import pack, unpack
 from transforms.storage import join
@@ -32,14 +37,22 @@ def process_articles(articles, settings: Settings):
     Tagging comes before dedup, though duplicates are then tagged too: it fuses with extraction, so
     spaCy in the worker overlaps trafilatura in its child process (ExtractDoFn), instead of running
     alone after the dedup shuffles."""
+    filters = settings.filters
+    filter_dead = []
+    if filters:  # outlets and times of inputs that did not say them before extraction
+        articles, dead = articles | "Filter" >> FilterArticles(filters)
+        filter_dead.append(dead)
     articles, language_dead = articles | "Language" >> DetectLanguage(settings.language_prefix_chars)
+    if filters.languages:
+        articles, dead = articles | "FilterLanguages" >> FilterArticles(filters, "language_refused")
+        filter_dead.append(dead)
     if settings.clean == "corpus" and articles.is_bounded:
         articles, tag_dead = tag_with_corpus_evidence(articles, settings)
     else:
         articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
         tag_dead = [tag_dead]
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings)
-    return articles, [language_dead, *tag_dead, dedup_dead, *stories_dead]
+    return articles, [*filter_dead, language_dead, *tag_dead, dedup_dead, *stories_dead]
 
 
 def tag_with_corpus_evidence(articles, settings: Settings):
@@ -80,13 +93,25 @@ def dedup_state_dir(settings: Settings) -> str | None:
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
     """Add the batch graph to `pipeline`. `files` (from resolve_inputs) may be given by the caller
     that already resolved them to validate the command line."""
-    files = files if files is not None else resolve_inputs(list(settings.input), settings.manifest)
+    if files is None:
+        files = resolve_inputs(list(settings.input), settings.manifest) if settings.input else []
 
-    raw, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes)
+    raw, dead = [], []
+    if files or not settings.sitemap:
+        read, read_dead = pipeline | "Read" >> ReadInputs(files, settings.max_document_bytes, settings.filters,
+                                                          settings.archive_split_bytes)
+        raw.append(read)
+        dead.append(read_dead)
+    if settings.sitemap:
+        pages, sitemap_dead = pipeline | "Sitemaps" >> SitemapPages(settings.sitemap, settings.client_settings,
+                                                                    settings.filters)
+        raw.append(pages)
+        dead.extend(sitemap_dead)
+    raw = raw[0] if len(raw) == 1 else tuple(raw) | "AllDocuments" >> beam.Flatten()
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition)
 
-    dead = [read_dead, extract_dead, *stage_dead, write_dead]
+    dead = [*dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)
     return written

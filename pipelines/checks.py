@@ -54,12 +54,14 @@ def parse_flags(flags: list[str], command: str):
             raise UsageError(f"--{flag.name.replace('_', '-')} is an option of `newsbeam {other}`, "
                              f"not of `newsbeam {command}`")
     for name in REQUIRED[command]:
-        if not getattr(known, name):
-            raise UsageError(f"--{name} is required (newsbeam {command} --help)")
+        if not getattr(known, name) and not (name == "input" and known.sitemap):
+            alternative = " (or --sitemap URL)" if name == "input" else ""
+            raise UsageError(f"--{name} is required{alternative} (newsbeam {command} --help)")
     try:
         if known.config:
             load_config(known.config)
         check_tagging(known)  # a missing NER pipeline or a malformed targets file stops the run here
+        check_filters(known)
     except (ConfigError, ValueError) as error:
         raise UsageError(str(error)) from None
     return known
@@ -77,16 +79,22 @@ def check_tagging(known) -> None:
         load_targets(targets)
 
 
+def check_filters(known) -> None:
+    """ValueError for an --outlets / --since / --until / --languages value that cannot be used."""
+    from transforms.filters import Filters
+    Filters.parse(*(setting(known, name) for name in ("outlets", "since", "until", "languages")))
+
+
 def check_run(flags: list[str]):
     """(NewsbeamOptions, Settings, input files) of a `newsbeam run` that can start, or UsageError."""
     from transforms.ingest.inputs import InputError, resolve_inputs
 
     known = parse_flags(flags, "run")
     try:
-        files = resolve_inputs(known.input, known.manifest)
+        files = resolve_inputs(known.input, known.manifest) if known.input else []
     except InputError as error:
         raise UsageError(str(error)) from None
-    options, settings = _resolved(flags, {"input": list(known.input), "output": [known.output]})
+    options, settings = _resolved(flags, {"input": list(known.input or ()), "output": [known.output]})
     return options, settings, files
 
 

@@ -3,7 +3,7 @@
 The template launcher runs this file with every template parameter as `--name=value`, plus the
 Dataflow options it sets itself (`--project`, `--region`, `--temp_location`, `--template_location`,
 ...). One template serves both commands: the `command` parameter picks `run` (default) or `stream`;
-`input` may hold several paths or globs separated by commas, since a template parameter is one
+`input` (and `sitemap`) may hold several paths, globs (URLs) separated by commas, since a template parameter is one
 string. Everything else goes to `newsbeam <command>` unchanged. The launcher passes
 `--template_location`, so the job is built and handed back to Dataflow, never waited for here.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 COMMANDS = ("run", "stream")
-LIST_PARAMETERS = ("input",)  # parameters whose value is a comma-separated list
+LIST_PARAMETERS = ("input", "sitemap")  # parameters whose value is a comma-separated list
 
 
 def newsbeam_arguments(argv: list[str]) -> list[str]:

@@ -40,7 +40,8 @@ DESCRIPTIONS = {
 }
 
 
-SECTIONS = ("required", "options", "live feeds", "tagging", "extraction", "copies and stories")
+SECTIONS = ("required", "options", "live feeds", "archives and filters", "fetching pages", "tagging", "extraction",
+            "copies and stories")
 WIDTH = 100
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, make_dataclass
 from apache_beam.options.pipeline_options import PipelineOptions
 
 RUN, STREAM = "newsbeam", "newsbeam stream"   # argument groups: every command's flags, live feeds' flags
-REQUIRED = {"run": ("input", "output"), "stream": ("feeds", "output")}
+REQUIRED = {"run": ("input", "output"), "stream": ("feeds", "output")}   # run: --sitemap may stand for --input
+ARCHIVES, FETCHING = "archives and filters", "fetching pages"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,20 @@ FLAGS = (
          section="copies and stories"),
     Flag("files_per_partition", "Parquet files per date/outlet folder", int, 1, metavar="N"),
     Flag("run_id", "name of this run's summary file under OUTPUT/_runs/", metavar="NAME"),
+    # archives, backfills and the filters that save work (transforms/filters.py)
+    Flag("sitemap", "news sitemaps or sitemap indexes whose pages to fetch (with or instead of --input)",
+         nargs="+", metavar="URL", section=ARCHIVES, commands=("run",)),
+    Flag("archive_split_mb", "a WARC file is read in ranges of this many MiB, by as many workers", float, 64,
+         metavar="MB", section=ARCHIVES, commands=("run",)),
+    Flag("outlets", "keep only these outlets: registrable domains or host globs, comma-separated "
+         "(bbc.co.uk,*.reuters.com); applied to archive and sitemap URLs before anything is read",
+         metavar="LIST", section=ARCHIVES, commands=("run",)),
+    Flag("since", "keep articles published (else fetched) at or after this date or ISO time", metavar="DATE",
+         section=ARCHIVES, commands=("run",)),
+    Flag("until", "keep articles published (else fetched) before this time; a date includes its day",
+         metavar="DATE", section=ARCHIVES, commands=("run",)),
+    Flag("languages", "keep only these languages (ISO 639-1, comma-separated; `und` for undecided), "
+         "after language detection, before tagging", metavar="LIST", section=ARCHIVES, commands=("run",)),
     Flag("progress", "live progress on stderr: one updating line on a terminal, log lines otherwise "
          "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
     Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
@@ -87,12 +102,16 @@ FLAGS = (
     Flag("duration", "stop polling after this many seconds, then drain and flush (default: run on)",
          float, group=STREAM, metavar="S"),
     Flag("allow_hosts", "comma-separated hosts fetched even though they resolve to non-public addresses",
-         group=STREAM, metavar="HOST,..."),
-    Flag("per_host_rate", "requests per second to one host", float, 1.0, STREAM, metavar="R"),
-    Flag("fetch_timeout", "seconds one fetch may take", float, 10.0, STREAM, metavar="S"),
-    Flag("fetch_retries", "retries after a timeout, 429 or 5xx", int, 2, STREAM, metavar="N"),
+         group=STREAM, metavar="HOST,...", section=FETCHING, commands=("run", "stream")),
+    Flag("per_host_rate", "requests per second to one host", float, 1.0, STREAM, metavar="R",
+         section=FETCHING, commands=("run", "stream")),
+    Flag("fetch_timeout", "seconds one fetch may take", float, 10.0, STREAM, metavar="S",
+         section=FETCHING, commands=("run", "stream")),
+    Flag("fetch_retries", "retries after a timeout, 429 or 5xx", int, 2, STREAM, metavar="N",
+         section=FETCHING, commands=("run", "stream")),
     Flag("contact_url", "contact URL in the User-Agent of every request", str,
-         "https://github.com/newsbeam/newsbeam", STREAM, metavar="URL"),
+         "https://github.com/newsbeam/newsbeam", STREAM, metavar="URL", section=FETCHING,
+         commands=("run", "stream")),
     Flag("window_seconds", "fixed window of the Parquet writes, in seconds", float, 300.0, STREAM, metavar="S"),
     Flag("allowed_lateness", "seconds a window accepts late entries", float, 3600.0, STREAM, metavar="S"),
     Flag("verify_every", "full fetch every N polls to check a feed's 304s", int, 10, STREAM, metavar="N"),
@@ -144,6 +163,24 @@ class _Resolved:
     def max_document_bytes(self) -> int:
         return int(float(self.max_document_mb) * (1 << 20))
 
+    @property
+    def archive_split_bytes(self) -> int:
+        return int(float(self.archive_split_mb) * (1 << 20))
+
+    @property
+    def client_settings(self) -> dict:
+        """HttpClient keyword arguments: a plain dict a DoFn carries to its workers and turns into a
+        client in `setup`, so that every stage's client (feeds, pages, sitemaps) agrees."""
+        return {"contact_url": self.contact_url, "timeout": self.fetch_timeout,
+                "per_host_rate": self.per_host_rate, "max_bytes": self.max_document_bytes,
+                "allow_hosts": list(self.allow_hosts), "retries": self.fetch_retries}
+
+    @property
+    def filters(self):
+        """--outlets, --since, --until, --languages as one Filters (ValueError for a bad value)."""
+        from transforms.filters import Filters
+        return Filters.parse(self.outlets, self.since, self.until, self.languages)
+
     @classmethod
     def resolve(cls, options: PipelineOptions) -> "Settings":
         """Each flag from the command line, else the --config file, else its default, typed."""
@@ -155,9 +192,14 @@ class _Resolved:
             values[flag.name] = flag.type(value) if value is not None and flag.type in (int, float) else value
         allow = values["allow_hosts"] or ""
         hosts = allow.split(",") if isinstance(allow, str) else allow
-        return cls(**{**values, "input": tuple(values["input"] or ()),
+        return cls(**{**values, "input": _tuple(values["input"]), "sitemap": _tuple(values["sitemap"]),
                       "allow_hosts": tuple(h.strip() for h in hosts if h and h.strip()),
                       "remote_runner": bool(options.view_as(StandardOptions).runner)})
+
+
+def _tuple(value) -> tuple:
+    """A flag of several values; a config file may give one as a plain string."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
 
 
 def _field_type(flag: Flag):

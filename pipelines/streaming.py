@@ -97,9 +97,7 @@ def client_settings(settings: Settings, rate_dir: str | None = None) -> dict:
     """HttpClient keyword arguments: a plain dict a DoFn carries to its workers and turns into a client
     in `setup`, so that every stage's client agrees; `rate_dir` shares one rate per host between the
     worker processes of a machine."""
-    return {"contact_url": settings.contact_url, "timeout": settings.fetch_timeout,
-            "per_host_rate": settings.per_host_rate, "max_bytes": settings.max_document_bytes,
-            "allow_hosts": list(settings.allow_hosts), "retries": settings.fetch_retries, "rate_dir": rate_dir}
+    return {**settings.client_settings, "rate_dir": rate_dir}   # Settings.client_settings: run --sitemap's too
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:

@@ -1,8 +1,11 @@
 """The run summary: built from the stages' Beam counters, printed and saved as `_runs/<run id>.json`.
 
-The counts must balance: every input read (a file, a feed entry, a JSON Lines record) ends as an
-article written, an article already present from an earlier run, or a dead letter. A stream's summary
-balances over feed entries and adds what happened to the feeds.
+The counts must balance: every input read (a file, a feed entry, a JSON Lines record, an archive's
+HTML response, a page a sitemap lists) ends as an article written, an article already present from an
+earlier run, a dead letter, or filtered out (--outlets, --since, --until, --languages; by reason).
+Archive records that are no pages (revisit, request, metadata, non-HTML, non-200, ...) are not inputs:
+they are counted apart, by kind. A stream's summary balances over feed entries and adds what happened
+to the feeds.
 """
 from __future__ import annotations
 
@@ -49,10 +52,13 @@ def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, 
     values = values or {}
     dead = {name.split(".", 1)[1]: n for name, n in values.items() if name.startswith("dead.") and name.count(".") == 1}
     reasons = {name.split(".", 1)[1]: n for name, n in values.items() if name.startswith("dead.") and name.count(".") == 2}
-    inputs = values.get("read.out", 0) + dead.get("read", 0)
+    # a sitemap that could not be read is an input, as a feed file that is not a feed is
+    inputs = (values.get("read.out", 0) + dead.get("read", 0) + values.get("read.filtered", 0)
+              + values.get("sitemap.entries", 0) + dead.get("sitemap", 0))
     written = values.get("articles_written", 0)
     present = values.get("write.already_present", 0)
     dead_total = sum(dead.values())
+    filtered = _by_suffix(values, "filtered.")
     return {
         "run_id": run_id,
         "command": command,
@@ -67,10 +73,17 @@ def build_summary(values: dict[str, int], *, run_id: str, started: dt.datetime, 
         "dead_letters": dead_total,
         "dead_letters_by_stage": dict(sorted(dead.items())),
         "dead_letters_by_reason": dict(sorted(reasons.items())),
-        "balanced": None if unavailable else inputs == written + present + dead_total,
+        "filtered": sum(filtered.values()),
+        "filtered_by_reason": filtered,
+        "skipped_records": _by_suffix(values, "archive.skipped."),
+        "balanced": None if unavailable else inputs == written + present + dead_total + sum(filtered.values()),
         "counters_available": not unavailable,
         "counters": dict(sorted(values.items())),
     }
+
+
+def _by_suffix(values: dict[str, int], prefix: str) -> dict[str, int]:
+    return {name[len(prefix):]: n for name, n in sorted(values.items()) if name.startswith(prefix) and n}
 
 
 def ensure_dead_letter_folder(output: str) -> None:
@@ -90,12 +103,21 @@ def format_summary(summary: dict) -> str:
         f"newsbeam {summary['command']} {summary['run_id']}: {summary['inputs']} inputs from {summary['files']} files"
         f" → {summary['articles_written']} articles written"
         + (f", {summary['already_present']} already present" if summary["already_present"] else "")
+        + (f", {summary['filtered']} filtered" if summary.get("filtered") else "")
         + f", {summary['dead_letters']} dead letters in {summary['seconds']:.1f} s"
         + ("  (this runner reported no counters: counts unknown, see the output folder)"
            if summary.get("counters_available") is False
            else "" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
     ]
-    return "\n".join(lines + _dead_letter_lines(summary))
+    return "\n".join(lines + _filtered_lines(summary) + _dead_letter_lines(summary))
+
+
+def _filtered_lines(summary: dict) -> list[str]:
+    lines = []
+    for key, title in (("filtered_by_reason", "filtered"), ("skipped_records", "archive records that are no pages")):
+        if summary.get(key):
+            lines.append(f"  {title}: " + ", ".join(f"{k} {n}" for k, n in summary[key].items()))
+    return lines
 
 
 def _dead_letter_lines(summary: dict) -> list[str]:

@@ -191,3 +191,36 @@ class running:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def news_sitemap(pages: list[tuple[str, str, str]]) -> bytes:
+    """pages: (loc, publication date, title) in a Google News sitemap."""
+    urls = "".join(f"<url><loc>{loc}</loc><news:news><news:publication><news:name>Loopback News</news:name>"
+                   f"<news:language>en</news:language></news:publication>"
+                   f"<news:publication_date>{date}</news:publication_date><news:title>{title}</news:title>"
+                   f"</news:news></url>" for loc, date, title in pages)
+    return (f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9' "
+            f"xmlns:news='http://www.google.com/schemas/sitemap-news/0.9'>{urls}</urlset>").encode("utf-8")
+
+
+def serve_sitemaps(server: FeedServer) -> dict:
+    """/sitemap_index.xml → /news-1.xml (two new pages and one under robots' /private/) and a gzipped
+    /news-2.xml.gz (one new page, one from 2023), plus /archive-2019.xml that --since never needs."""
+    base = server.base
+    first = news_sitemap([(f"{base}/articles/fresh-1", "2024-05-02T08:00:00+00:00", "Fresh one"),
+                          (f"{base}/articles/fresh-2", "2024-05-03T09:30:00+02:00", "Fresh two"),
+                          (f"{base}/private/secret", "2024-05-03T10:00:00Z", "Disallowed")])
+    second = news_sitemap([(f"{base}/articles/fresh-3", "2024-05-04", "Fresh three"),
+                           (f"{base}/articles/old-1", "2023-01-10T00:00:00Z", "Old one")])
+    old = news_sitemap([(f"{base}/articles/ancient", "2019-06-01T00:00:00Z", "Ancient")])
+    index = (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+             f"<sitemap><loc>{base}/news-1.xml</loc><lastmod>2024-05-03</lastmod></sitemap>"
+             f"<sitemap><loc>{base}/news-2.xml.gz</loc><lastmod>2024-05-04</lastmod></sitemap>"
+             f"<sitemap><loc>{base}/archive-2019.xml</loc><lastmod>2019-06-02</lastmod></sitemap>"
+             f"</sitemapindex>").encode()
+    routes = {"/sitemap_index.xml": (index, "application/xml"), "/news-1.xml": (first, "application/xml"),
+              "/news-2.xml.gz": (gzip.compress(second), "application/x-gzip"),
+              "/archive-2019.xml": (old, "text/xml")}
+    for path, (body, content_type) in routes.items():
+        server.routes[path] = lambda handler, _n, body=body, content_type=content_type: handler.send(200, body, content_type)
+    return {path: base + path for path in routes}

@@ -116,3 +116,23 @@ def test_stage_packages_say_what_they_do_and_export_their_stages(package):
     assert module.__all__, f"{package} exports nothing"
     for name in module.__all__:
         assert issubclass(getattr(module, name), beam.PTransform), f"{package}.{name} is not a PTransform"
+
+
+def test_no_merge_conflict_markers_are_committed():
+    """Many branches merge into main: a conflict left in a file must fail here, not in a reader's eyes."""
+    import subprocess
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not tracked:   # not a git checkout (an sdist): nothing to check
+        pytest.skip("not a git checkout")
+    markers = ("<" * 7 + " ", "=" * 7 + "\n", ">" * 7 + " ")
+    found = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".sql", ".txt", ".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ""}:
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        except (OSError, UnicodeDecodeError):
+            continue
+        found += [f"{name}:{i}" for i, line in enumerate(lines, 1) if line.startswith(markers)]
+    assert not found, found

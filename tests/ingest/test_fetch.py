@@ -159,4 +159,7 @@ def test_one_rate_per_host_across_processes(server, tmp_path):
     assert [w.wait(timeout=60) for w in workers] == [0, 0]
     times = sorted(r["at"] for r in server.requests())
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert len(times) == 10 and min(gaps) >= 0.1 - 0.02, gaps        # two processes, one rate
+    # two processes, one rate: ten requests span nine intervals (each process alone would take four);
+    # a gap is measured where the server reads the request, so scheduling on a loaded machine may
+    # move one request closer to the next, never the whole run
+    assert len(times) == 10 and times[-1] - times[0] >= 9 * 0.1 * 0.95 and min(gaps) >= 0.05, gaps

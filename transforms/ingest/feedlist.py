@@ -2,8 +2,11 @@
 
 - a plain list: one http(s) URL a line, `#` starts a comment;
 - YAML: a list (or `feeds:` list) of URLs or mappings with `url` and optional `outlet`,
-  `poll_interval` (seconds), `fetch_pages` (`auto` | true | false);
-- OPML (`<opml>`): every `<outline xmlUrl="...">`, with optional `outlet`, `pollInterval`, `fetchPages`.
+  `poll_interval` (seconds), `fetch_pages` (`auto` | true | false), `type` (`feed` | `sitemap`);
+- OPML (`<opml>`): every `<outline xmlUrl="...">`, with optional `outlet`, `pollInterval`, `fetchPages`,
+  and `type="sitemap"` for a news sitemap.
+
+A URL whose document turns out to be a sitemap is read as one without saying so (sitemaps.py).
 
 A bad entry raises FeedsError("FILE:LINE: what is wrong"), which the command prints as one line.
 """
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 from transforms.text.identity import safe_partition_value
 
 FETCH_PAGES = ("auto", "always", "never")
-YAML_KEYS = {"url", "outlet", "poll_interval", "fetch_pages"}
+YAML_KEYS = {"url", "outlet", "poll_interval", "fetch_pages", "type"}
 
 
 class FeedsError(ValueError):
@@ -29,6 +32,7 @@ class Feed:
     outlet: str | None = None          # partition value; None: the entry URL's registrable domain
     poll_interval: float | None = None  # seconds; None: --poll-interval
     fetch_pages: str = "auto"           # auto: fetch the linked page when the entry has no full text
+    kind: str = "feed"                  # feed | sitemap (a feed's document may still be a sitemap)
 
     @property
     def key(self) -> str:
@@ -67,6 +71,14 @@ def _interval(value, where: str) -> float | None:
     if seconds <= 0:
         raise FeedsError(f"{where}: poll_interval must be positive")
     return seconds
+
+
+def _kind(value, where: str) -> str:
+    if value in (None, "", "feed", "rss", "atom"):
+        return "feed"
+    if value == "sitemap":
+        return "sitemap"
+    raise FeedsError(f"{where}: type must be feed or sitemap, not {value!r}")
 
 
 def _outlet(value, where: str) -> str | None:
@@ -119,7 +131,8 @@ def parse_yaml(text: str, name: str) -> list[Feed]:
         if unknown:
             raise FeedsError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(YAML_KEYS))})")
         feeds.append(Feed(_check_url(item["url"], where), _outlet(item.get("outlet"), where),
-                          _interval(item.get("poll_interval"), where), _fetch_pages(item.get("fetch_pages"), where)))
+                          _interval(item.get("poll_interval"), where), _fetch_pages(item.get("fetch_pages"), where),
+                          _kind(item.get("type"), where)))
     return feeds
 
 
@@ -137,7 +150,8 @@ def parse_opml(data: bytes, name: str) -> list[Feed]:
             continue  # a folder of outlines
         where = f"{name}:{outline.sourceline}"
         feeds.append(Feed(_check_url(url, where), _outlet(outline.get("outlet"), where),
-                          _interval(outline.get("pollInterval"), where), _fetch_pages(outline.get("fetchPages"), where)))
+                          _interval(outline.get("pollInterval"), where), _fetch_pages(outline.get("fetchPages"), where),
+                          "sitemap" if (outline.get("type") or "").lower() == "sitemap" else "feed"))
     return feeds
 
 

@@ -26,7 +26,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from schemas.dead_letter import DEAD, dead_letter
 from transforms.ingest.decode import digest
-from transforms.ingest.http import HTML_TYPES, FetchError, HttpClient, Response
+from transforms.ingest.http import HTML_TYPES, FetchError, Response, UsesHttpClient
 from transforms.ingest.intake import entry_key, journal
 from transforms.ingest.state import load_state, save_state
 from transforms.runtime import counter
@@ -86,7 +86,7 @@ def tries_message(link: str, item: dict) -> str:
     return f"{link}: {item['tries'][-1]['message']} — {len(item['tries'])} tries: {tries}"
 
 
-class FetchPagesDoFn(beam.DoFn):
+class FetchPagesDoFn(UsesHttpClient, beam.DoFn):
     """(feed key, {"entry": e} | {"tick": t}) → raw documents; dead letters of stage `fetch`."""
 
     QUEUE = ReadModifyWriteStateSpec("queue", PickleCoder())
@@ -101,13 +101,6 @@ class FetchPagesDoFn(beam.DoFn):
         self.clock = clock
         self.client = None
         self._allowance, self._refilled = self.budget, None
-
-    def setup(self):
-        self.client = HttpClient(**self.client_settings)
-
-    def teardown(self):
-        if self.client is not None:
-            self.client.close()
 
     def process(self, keyed, state=beam.DoFn.StateParam(QUEUE)):
         key, message = keyed

@@ -359,3 +359,19 @@ class HttpClient:
                 else:
                     raw.close()
             raw.release_conn()
+
+
+class UsesHttpClient:
+    """Mixin of a DoFn that asks the web: its HttpClient is made in `setup` from `client_settings`
+    (plain values, so the DoFn pickles) and closed in `teardown`."""
+
+    client_settings: dict
+    client: "HttpClient | None" = None
+
+    def setup(self):
+        self.client = HttpClient(**self.client_settings)
+
+    def teardown(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None

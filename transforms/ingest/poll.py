@@ -18,8 +18,8 @@ from apache_beam.coders import PickleCoder
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from schemas.dead_letter import DEAD, dead_letter
-from transforms.ingest.feeds import feed_entries
-from transforms.ingest.http import FetchError, HttpClient
+from transforms.ingest.http import FetchError, UsesHttpClient
+from transforms.ingest.sitemaps import document_entries
 from transforms.ingest.intake import journal
 from transforms.ingest.state import STATE_DIR, load_state, save_state  # noqa: F401 - STATE_DIR for summary.py
 from transforms.runtime import counter
@@ -104,7 +104,7 @@ def after_failure(record: dict, reason: str, now: float, interval: float, max_ba
     return record
 
 
-class PollFeedDoFn(beam.DoFn):
+class PollFeedDoFn(UsesHttpClient, beam.DoFn):
     """(feed key, Feed) on every tick → (feed key, {"entries": [...]}) when the feed had a document;
     failures → dead letters of stage `poll` (the feed's URL, the reason) and a longer pause."""
 
@@ -120,13 +120,6 @@ class PollFeedDoFn(beam.DoFn):
         self.max_backoff = max_backoff
         self.client = None
 
-    def setup(self):
-        self.client = HttpClient(**self.client_settings)
-
-    def teardown(self):
-        if self.client is not None:
-            self.client.close()
-
     def process(self, keyed, state=beam.DoFn.StateParam(FEED_STATE)):
         key, feed = keyed
         record = state.read() or load_state(self.output, "feeds", key) or new_feed_state(feed.url)
@@ -141,7 +134,7 @@ class PollFeedDoFn(beam.DoFn):
         counter("poll.requests").inc()
         try:
             response = self.client.get(feed.url, headers)
-            entries = [] if response.status == 304 else feed_entries(feed, response.body, response.headers)
+            entries = [] if response.status == 304 else document_entries(feed, response, self.client)
         except (FetchError, Rejected) as error:
             after_failure(record, error.reason, now, interval, self.max_backoff, getattr(error, "retry_after", None))
             counter("poll.failed").inc()

@@ -1,13 +1,16 @@
 """ReadInputs: the files of `resolve_inputs` (transforms/ingest/inputs.py) → RawDocument records (an
-HTML page, a text article, a feed entry or a JSON Lines record), each carrying its manifest metadata.
+HTML page, a text article, a feed entry, a JSON Lines record or a WARC/ARC record), each carrying its
+manifest metadata.
 
-The file list is reshuffled so that reading spreads over workers. All file access goes through Beam's
+The file list, with every WARC file planned into byte ranges (transforms/ingest/archive.py), is
+reshuffled so that reading spreads over workers. All file access goes through Beam's
 FileSystems, so `gs://` and `s3://` inputs work like local ones.
 
 A RawDocument is a dict:
-    source       the contract's `source` (relative path, `path#entry-id`, JSONL `id` or `path:line`)
+    source       the contract's `source` (relative path, `path#entry-id`, JSONL `id` or `path:line`,
+                 `path@offset` for an archive record)
     path         the file it came from
-    input_kind   html | text | feed_entry | jsonl
+    input_kind   html | text | feed_entry | jsonl | warc | arc
     html / text  the payload (one of them), already decoded to str
     meta         url, outlet, published, title, language, authors, site_name (manifest wins)
     fetched_at   when the document was obtained: the file's modification time for files, so that a
@@ -27,6 +30,8 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.filters import Filters, count_filtered
+from transforms.ingest.archive import ArchiveRange, archive_format, archive_items, plan_ranges
 from transforms.ingest.decode import decode_text, digest
 from transforms.ingest.feeds import entries_from_feed
 from transforms.ingest.inputs import META_KEYS, InputFile
@@ -44,6 +49,8 @@ INPUT_KINDS = (
     (".xml .rss .atom .rdf", "a feed document (RSS 0.9x/1.0/2.0, RDF, Atom): every entry is an article"),
     (".jsonl .ndjson (.gz)", "JSON Lines: one article a line, fields id, url, outlet, published, title, html or "
                              "text, language"),
+    (".warc .arc (.gz)", "a web archive (CC-NEWS, Heritrix, wget): every HTML response with status 200 "
+                         "is an article, source path@offset"),
 )
 
 
@@ -55,7 +62,7 @@ def _suffix(path: str) -> str:
 
 
 def sniff_kind(path: str, head: bytes) -> str:
-    """html | text | feed | jsonl | unknown, by suffix first and content second."""
+    """html | text | feed | jsonl | archive | unknown, by suffix first and content second."""
     suffix = _suffix(path)
     if suffix in HTML_SUFFIXES:
         return "html"
@@ -68,6 +75,8 @@ def sniff_kind(path: str, head: bytes) -> str:
     start = head.lstrip()[:512].lower()
     if start.startswith(b"{"):
         return "jsonl"
+    if start.startswith(b"warc/1."):
+        return "archive"
     if b"<rss" in start or b"<feed" in start or b"<rdf:rdf" in start:
         return "feed"
     if start.startswith(b"<!doctype html") or b"<html" in start:
@@ -125,6 +134,9 @@ def documents_from_file(input_file: InputFile, max_bytes: int):
         except (OSError, EOFError, zlib.error):
             pass
     kind = sniff_kind(input_file.path, head)
+    if kind == "archive":  # a WARC file without its suffix: read whole by this worker
+        yield from archive_items(ArchiveRange(input_file, 0, input_file.size), None, max_bytes)
+        return
     if kind == "jsonl":
         yield from _jsonl_documents(input_file, max_bytes, fetched_at)
         return
@@ -173,35 +185,61 @@ def _jsonl_documents(input_file: InputFile, max_line_bytes: int, fetched_at: dt.
                 yield ("dead", source, "no_content", "record has neither \"html\" nor \"text\"")
 
 
+def plan_reads(input_file: InputFile, split_bytes: int) -> list:
+    """A WARC file as byte ranges that workers read apart; any other file as it is."""
+    return plan_ranges(input_file, split_bytes) if archive_format(input_file.path) else [input_file]
+
+
 class ReadFileDoFn(StageDoFn):
     stage = "read"
     stream_outputs = True  # a JSON Lines file of 1,000 pages would otherwise be held whole (~0.7 GB)
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, filters: Filters | None = None):
         super().__init__()
         self.max_bytes = max_bytes
+        self.filters = filters or None
         self._files = counter("read.files")
+        self._filtered = counter("read.filtered")
 
-    def process_element(self, input_file: InputFile):
-        self._files.inc()
-        for item in documents_from_file(input_file, self.max_bytes):
-            if isinstance(item, tuple):
+    def process_element(self, element):
+        if isinstance(element, ArchiveRange):
+            if element.start == 0:
+                self._files.inc()
+            items = archive_items(element, self.filters, self.max_bytes)
+        else:
+            self._files.inc()
+            items = documents_from_file(element, self.max_bytes)
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+            elif item[0] == "doc":
+                yield item[1]
+            elif item[0] == "dead":
                 _, ref, reason, message = item
                 yield self.dead({"source": ref}, reason, message)
+            elif item[0] == "skip":  # expected in an archive, counted by kind: not an input
+                counter(f"archive.skipped.{item[1]}").inc()
             else:
-                yield item
+                self._filtered.inc()
+                count_filtered(item[1])
 
 
 class ReadInputs(beam.PTransform):
-    """files → (raw documents, dead letters). `files` come from `resolve_inputs`."""
+    """files → (raw documents, dead letters). `files` come from `resolve_inputs`; WARC files are
+    read in ranges of `split_bytes` by as many workers; `filters` refuse archive records early."""
 
-    def __init__(self, files: list[InputFile], max_bytes: int = 10 << 20):
+    def __init__(self, files: list[InputFile], max_bytes: int = 10 << 20, filters: Filters | None = None,
+                 split_bytes: int = 64 << 20):
         super().__init__()
         self.files = files
         self.max_bytes = max_bytes
+        self.filters = filters
+        self.split_bytes = split_bytes
 
     def expand(self, pbegin):
-        files = (pbegin
-                 | "ListFiles" >> beam.Create(self.files)
-                 | "SpreadFiles" >> beam.Reshuffle())
-        return apply_stage(files, "ReadFiles", ReadFileDoFn(self.max_bytes))
+        split_bytes = self.split_bytes
+        pieces = (pbegin
+                  | "ListFiles" >> beam.Create(self.files)
+                  | "PlanReads" >> beam.FlatMap(plan_reads, split_bytes)
+                  | "SpreadFiles" >> beam.Reshuffle())
+        return apply_stage(pieces, "ReadFiles", ReadFileDoFn(self.max_bytes, self.filters))
