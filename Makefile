@@ -41,6 +41,7 @@ screenshot: $(STAMP) chromium
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
 	$(BIN)/python eval/stance.py
+	$(BIN)/python eval/stance_words.py
 	$(BIN)/python eval/entities.py
 	$(BIN)/python eval/dedup.py
 	$(BIN)/python eval/backfill.py --originals 300
