@@ -41,8 +41,10 @@ screenshot: $(STAMP) chromium
 eval: $(STAMP)
 	$(BIN)/python eval/extraction.py
 	$(BIN)/python eval/stance.py
+	$(BIN)/python eval/stance_words.py
 	$(BIN)/python eval/entities.py
 	$(BIN)/python eval/dedup.py
+	$(BIN)/python eval/backfill.py --originals 300
 	$(BIN)/python eval/cleaning.py
 
 # Hours at the default sizes on 2 cores; `make bench SIZES=1000` for a quick look. Figures: bench/RESULTS.md

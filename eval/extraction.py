@@ -11,7 +11,8 @@ Scores, per page then averaged:
 - body: precision / recall / F1 of word 4-gram shingles of the extracted text against the expected
   summary + section headlines + paragraphs (case-folded, punctuation ignored);
 - title: exact match after white-space folding;
-- date: same UTC calendar day as the expected publishing date (pages with one), and same minute;
+- date: same UTC calendar day as the expected publishing date (pages with one), and same minute,
+  over all dated pages and over the pages whose expected value has a time of day (not 00:00:00);
 - authors: set F1 (pages with expected authors).
 Skips (exit 0) when the data folder is absent.
 """
@@ -29,7 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pages_fundus"
+# ../shared/data beside the main checkout (/work/main), or two levels up from a worktree (/work/wt/NAME)
+DEFAULT_DATA = next((p for p in (ROOT.parent / "shared" / "data" / "pages_fundus",
+                                 ROOT.parent.parent / "shared" / "data" / "pages_fundus") if p.exists()),
+                    ROOT.parent / "shared" / "data" / "pages_fundus")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -115,7 +119,7 @@ def utc(value):
 
 
 def score(cases, rows: dict[str, dict]) -> dict:
-    totals = {"p": 0.0, "r": 0.0, "f": 0.0, "title": 0, "day": 0, "minute": 0, "dated": 0,
+    totals = {"p": 0.0, "r": 0.0, "f": 0.0, "title": 0, "day": 0, "minute": 0, "dated": 0, "timed": 0, "timed_minute": 0,
               "authors_f": 0.0, "with_authors": 0, "missing": 0}
     for case in cases:
         truth, row = case["truth"], rows.get(case["source"])
@@ -130,10 +134,14 @@ def score(cases, rows: dict[str, dict]) -> dict:
         want = utc(truth.get("publishing_date"))
         if want is not None:
             totals["dated"] += 1
+            timed = str(truth["publishing_date"])[11:19] != "00:00:00"
+            totals["timed"] += timed
             have = utc(row.get("published_at"))
             if have is not None:
                 totals["day"] += have.date() == want.date()
-                totals["minute"] += abs((have - want).total_seconds()) < 60
+                same_minute = abs((have - want).total_seconds()) < 60
+                totals["minute"] += same_minute
+                totals["timed_minute"] += same_minute and timed
         want_authors = {fold(a).casefold() for a in truth.get("authors") or []}
         if want_authors:
             totals["with_authors"] += 1
@@ -145,6 +153,7 @@ def score(cases, rows: dict[str, dict]) -> dict:
         "title_accuracy": totals["title"] / n,
         "date_day_accuracy": totals["day"] / max(totals["dated"], 1),
         "date_minute_accuracy": totals["minute"] / max(totals["dated"], 1),
+        "minute_of_timed_pages": totals["timed_minute"] / max(totals["timed"], 1),
         "authors_f1": totals["authors_f"] / max(totals["with_authors"], 1),
         "pages_without_row": totals["missing"],
     }

@@ -1,6 +1,6 @@
 """Stance on FNC-1 (train): each headline is a target's claim, its body the article.
 
-    python eval/stance.py [--data DIR] [--slice dev|rest|all] [--limit N] [--baseline] [--fit-calibration]
+    python eval/stance.py [--data DIR] [--slice dev|check|rest|all] [--limit N] [--baseline] [--fit-calibration]
 
 The model's article-level row decides: support → agree, oppose → disagree, neutral → discuss, no row →
 unrelated. Prints per-class precision/recall/F1, macro-F1 over the four classes and the FNC score
@@ -11,7 +11,8 @@ With --baseline, the FNC-1 feature baseline (eval/fnc_baseline.py) is trained an
 FNC-1 has no licence: it is read for evaluation only, nothing is trained on it and nothing from it is
 shipped. The hand-set knobs of transforms/analysis/stance/ were looked at on the `dev` slice only — bodies
 whose Body ID is divisible by 10 (about a tenth of the pairs); `rest` is everything else and is the
-figure to quote. Exits 0 with a message when the data is absent.
+figure to quote; `check` (Body ID ending in 5, a tenth of rest) is a second look at a change, read
+as figures only, never as texts. Exits 0 with a message when the data is absent.
 """
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ RELATED = {"agree", "disagree", "discuss"}
 
 
 def in_slice(body_id: int, which: str) -> bool:
+    # "check" (Body ID ending in 5) is a second held-out tenth: only its figures are looked at, never its texts
+    if which == "check":
+        return body_id % 10 == 5
     dev = body_id % 10 == 0
     return which == "all" or (which == "dev") == dev
 
@@ -133,7 +137,7 @@ def report(gold: list[str], pred: list[str]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--slice", choices=("dev", "rest", "all"), default="rest")
+    parser.add_argument("--slice", choices=("dev", "check", "rest", "all"), default="rest")
     parser.add_argument("--limit", type=int, default=0, help="first N pairs only (quick looks)")
     parser.add_argument("--fit-calibration", action="store_true",
                         help="fit the score calibration on this slice (dev only) and write it")

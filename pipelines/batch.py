@@ -18,6 +18,9 @@ from transforms.analysis import TagArticles
 from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
+from transforms.dedup.index import signature_recorder
+from transforms.dedup.live_stories import IncrementalStories
+from transforms.dedup.story_index import EarlierStories, story_recorder
 from transforms.filters import FilterArticles
 from transforms.ingest import ReadInputs, SitemapPages
 from transforms.ingest.inputs import resolve_inputs
@@ -77,24 +80,40 @@ def tag_with_corpus_evidence(articles, settings: Settings, spill: Spill = INLINE
 
 def label_copies_and_stories(articles, settings: Settings, spill: Spill = INLINE):
     """Syndication groups and stories: the batch form over a bounded input; one article at a time
-    against state for live input (no global grouping), where a story is its syndication group."""
+    against state for live input (no global grouping). Both read the indexes of the rows written."""
     window_days = settings.dedup_window_days
     if not articles.is_bounded:
         # expiry timers on real streaming runners; Beam's local runner (no --runner) prunes on touch
         articles, dedup_dead = articles | "Syndication" >> IncrementalSyndication(
-            window_days, expiry_timers=settings.remote_runner)
-        articles = articles | "StoryOfCluster" >> beam.Map(lambda a: {**a, "story_id": a["cluster_id"]})
-        return articles, dedup_dead, []
+            window_days, expiry_timers=settings.remote_runner, state_dir=dedup_state_dir(settings))
+        articles, stories_dead = articles | "Stories" >> IncrementalStories(
+            story_state_dir(settings), settings.story_threshold, settings.story_window_days, reach_days=window_days)
+        return articles, dedup_dead, [stories_dead]
     articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days,
                                                                         spill=spill)
+    earlier = EarlierStories(story_state_dir(settings), settings.story_window_days,
+                             window_days) if settings.output else None
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
-                                                                     settings.story_window_days, spill=spill)
+                                                                     settings.story_window_days, earlier=earlier,
+                                                                     spill=spill)
     return articles, dedup_dead, [stories_dead]
 
 
 def dedup_state_dir(settings: Settings) -> str | None:
-    """Where the signatures of recent articles are kept between runs (none for an output-less graph)."""
+    """Where the signatures of the articles written are kept between runs (none for an output-less graph)."""
     return join(settings.output, "_state", "dedup") if settings.output else None
+
+
+def story_state_dir(settings: Settings) -> str | None:
+    """Where the story of each syndication group written is kept between runs."""
+    return join(settings.output, "_state", "stories") if settings.output else None
+
+
+def recorders(settings: Settings) -> tuple:
+    """What the writer keeps of each row it writes, besides the row: the indexes later runs read."""
+    if not settings.output:
+        return ()
+    return signature_recorder(dedup_state_dir(settings)), story_recorder(story_state_dir(settings))
 
 
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: Spill = INLINE):
@@ -119,7 +138,7 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: 
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings, spill)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
-                                                              spill=spill)
+                                                                     recorders=recorders(settings), spill=spill)
 
     dead = [*dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)

@@ -4,6 +4,7 @@
     newsbeam stream --feeds FILE --output DIR [options] [Beam options]
     newsbeam show   --output DIR [--limit N]
     newsbeam report --output DIR [--html FILE] [--targets FILE]
+    newsbeam state  --output DIR [--rebuild] [Beam options]
     newsbeam --version | --help,  newsbeam COMMAND --help
 
 Exit status: 0 when the run finished (also with dead letters); 2 with one line on stderr naming the flag
@@ -207,7 +208,14 @@ def report_command(flags: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": run_command, "stream": stream_command, "show": show_command, "report": report_command}
+def state_command(flags: list[str]) -> int:
+    from pipelines.state import state_main
+    return state_main(_small_parser("state", "What OUTPUT/_state/ holds: the id, signature and story indexes "
+                                             "later runs read; --rebuild computes them again from the rows."), flags)
+
+
+COMMANDS = {"run": run_command, "stream": stream_command, "show": show_command, "report": report_command,
+            "state": state_command}
 
 
 def main(argv: list[str] | None = None) -> int:

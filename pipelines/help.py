@@ -12,6 +12,7 @@ COMMANDS = {
     "stream": "poll live feeds, fetch their articles and write them as they come",
     "show": "print the articles an output folder holds, as a table",
     "report": "write one self-contained HTML page about an output folder",
+    "state": "show what an output folder's _state/ holds; --rebuild computes its indexes again from the rows",
 }
 EXIT_STATUS = ("exit status: 0 the run finished (dead letters included); 1 it failed while running (one line "
                "on stderr names the log file that holds the traceback); 2 it could not start (one line names "

@@ -26,7 +26,7 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
-from pipelines.batch import process_articles
+from pipelines.batch import process_articles, recorders
 from pipelines.options import Settings
 from transforms.ingest import FetchPages, NewEntries, PollFeeds
 from transforms.ingest.feedlist import Feed
@@ -146,7 +146,8 @@ def build_stream(pipeline: beam.Pipeline, settings: Settings, feeds: list[Feed],
     written, write_dead = (articles
                            | "ArticleWindows" >> windows
                            | "Write" >> WriteArticles(output, settings.files_per_partition,
-                                                      windowed=True, run_tag=run_tag))
+                                                      windowed=True, run_tag=run_tag,
+                                                      recorders=recorders(settings)))
     if output and journal_tag:
         _ = written | "NoteDurable" >> beam.Map(lambda f: note_durable(output, run_tag, f["sources"]))
     dead = [poll_dead, fetch_dead, extract_dead, *stage_dead]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 
 ENTITY = pa.struct([
     ("text", pa.string()),
@@ -53,6 +53,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("title", pa.string()),
     ("authors", pa.list_(pa.string())),
     ("published_at", UTC_MICROS),
+    ("published_precision", pa.string()),  # minute | day: whether the source gave a time of day
     ("fetched_at", UTC_MICROS),
     ("date_source", pa.string()),  # published | fetched
     ("text", pa.string()),

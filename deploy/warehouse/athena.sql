@@ -15,6 +15,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS newsbeam.articles (
   title          string,
   authors        array<string>,
   published_at   timestamp,
+  published_precision string,
   fetched_at     timestamp,
   date_source    string,
   text           string,

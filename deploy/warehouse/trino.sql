@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS hive.newsbeam.articles (
   title          varchar,
   authors        array(varchar),
   published_at   timestamp(6),
+  published_precision varchar,
   fetched_at     timestamp(6),
   date_source    varchar,
   text           varchar,

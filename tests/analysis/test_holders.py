@@ -8,7 +8,7 @@ from transforms.analysis.names import group_type, link_nationalities, type_outle
 from transforms.analysis.stance import RuleBasedStance, Target
 from transforms.analysis.stance.model import Calibration
 from transforms.analysis.stance.polarity import Lexicon
-from transforms.analysis.stance.relevance import ASSERTED, ATTRIBUTED, HEDGED, claim_modality
+from transforms.analysis.stance.relevance import ASSERTED, ATTRIBUTED, HEDGED, QUOTED, claim_modality
 
 NATO = Target("nato-troops-ukraine", "NATO countries should send troops to Ukraine", ["troops", "soldiers"])
 
@@ -66,6 +66,18 @@ def test_french_and_russian_groups_are_typed_by_their_head(phrase, language, kin
     ("Nigeria says ceasefire agreed with Boko Haram", (1, ATTRIBUTED)),
     ("Kim Jong-un's sister reportedly running North Korea", (1, HEDGED)),
     ("Is Durex planning to release a pumpkin spice condom?", (1, HEDGED)),
+    # a source label beside a colon attributes; quotes around the claim's words make it someone's
+    ("Former PGA Tour player: Tiger Woods suspended for drug test failure", (1, ATTRIBUTED)),
+    ("North Korea leader Kim Jong Un is still in charge: source", (1, ATTRIBUTED)),
+    ("Bosnia: seven schoolgirls pregnant after school trip", (1, ASSERTED)),
+    ("Wife of IS leader 'detained at Lebanon border'", (1, QUOTED)),
+    # negations that deny nothing of the story: idioms, and a subordinate clause's
+    ("You'll never guess how a homeless man spent $100", (1, ASSERTED)),
+    ("Man chops off his penis because he was no good in bed", (1, ASSERTED)),
+    ("Texas plumber has no idea how his truck ended up with ISIS", (1, ASSERTED)),
+    ("This is why rumours of ISIS at the border aren't going away", (1, HEDGED)),
+    ("That Boko Haram ceasefire isn't a ceasefire", (-1, ASSERTED)),
+    ("Reports of Ebola among ISIS fighters are unfounded", (-1, ASSERTED)),
 ])
 def test_claim_modality(claim, modality):
     assert claim_modality(claim, Lexicon.load()) == modality

@@ -262,8 +262,9 @@ def test_sentence_split_without_parse():
                                                              "Fourth line"]
 
 
-def test_eval_skips_cleanly_without_data(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "eval" / "stance.py"), "--data", str(tmp_path)],
+@pytest.mark.parametrize("script", ["stance.py", "stance_words.py"])
+def test_eval_skips_cleanly_without_data(tmp_path, script):
+    result = subprocess.run([sys.executable, str(ROOT / "eval" / script), "--data", str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "skipped" in result.stdout
 
@@ -282,3 +283,62 @@ def test_doc_without_parser_falls_back_to_nearby_entities(model):
     rows = model.stances(text=text, title="", language="en", doc=nlp_no_parse(text),
                          entities=named(text, ("Scholz", "PERSON")), quotes=[])
     assert holder_labels(rows) == {"Scholz": "oppose"}
+
+
+# -- what a reader takes for a refutation (issue 16, the disagree class) ------------------------
+
+
+EBOLA = Target("ebola", "ISIS fighters in Mosul have contracted Ebola")
+FILLER = ("Mosul has been held by the group since June. The city lies on the Tigris. Its old town is "
+          "known for its mosques. Many residents have fled to the Kurdish north. ")
+
+
+def article_label(target: Target, text: str) -> str:
+    rows = RuleBasedStance([target]).stances(text=text, title="", language="en", doc=None, entities=[], quotes=[])
+    return next(r["label"] for r in rows if r["holder_type"] == "article")
+
+
+@pytest.mark.parametrize("text,label", [
+    ("The WHO confirmed cases of Ebola among ISIS fighters in Mosul.", "support"),
+    # what is confirmed is a negation: the confirmation refutes
+    ("The WHO confirmed that there were no cases of Ebola among ISIS fighters in Mosul.", "oppose"),
+    # a conditional or pending confirmation vouches for nothing
+    ("If confirmed, Ebola among ISIS fighters in Mosul would alarm the region. The WHO has yet to "
+     "confirm it.", "neutral"),
+    ("Reports that ISIS fighters in Mosul contracted Ebola are unfounded, the health ministry said.", "oppose"),
+])
+def test_confirmations_and_refutations_read_for_what_they_say(text, label):
+    assert article_label(EBOLA, text) == label
+
+
+def test_a_refutation_in_the_lead_is_the_articles_point():
+    denial = "Officials dismissed the idea that ISIS fighters in Mosul had contracted Ebola. "
+    assert article_label(EBOLA, denial + FILLER) == "oppose"
+    assert article_label(EBOLA, FILLER + denial) == "neutral"
+
+
+def test_a_refutation_of_the_story_counts_without_the_claims_words():
+    text = ("ISIS fighters in Mosul have contracted Ebola, Iraqi media reported on Monday. " + FILLER
+            + "The story is a hoax.")
+    assert article_label(EBOLA, text) == "oppose"
+    assert article_label(EBOLA, text.replace("The story is", "The river is")) != "oppose"
+
+
+def test_a_denial_of_a_quoted_claim_is_reported_not_taken_up():
+    text = "An Iraqi official denied the woman detained at the Lebanon border was the wife of the IS leader."
+    assert article_label(Target("wife", "Wife of IS leader detained at Lebanon border"), text) == "oppose"
+    assert article_label(Target("wife", "Wife of IS leader 'detained at Lebanon border'"), text) == "neutral"
+
+
+def test_a_claim_that_reports_someones_words_is_not_opposed():
+    text = "Reports that ISIS fighters in Mosul contracted Ebola are unfounded. The story is a hoax."
+    assert article_label(EBOLA, text) == "oppose"
+    assert article_label(Target("said", "Iraqi media says ISIS fighters in Mosul have contracted Ebola"), text) == "neutral"
+
+
+def test_an_article_that_only_relates_others_refutations_reports_a_dispute():
+    refuted = "reports that ISIS fighters in Mosul contracted Ebola were a hoax and baseless."
+    assert article_label(EBOLA, FILLER + "The " + refuted) == "oppose"
+    assert article_label(EBOLA, FILLER + "The health ministry said the " + refuted) == "neutral"
+    # in the lead, a refutation the article relates is what the article is about
+    assert article_label(EBOLA, "The health ministry said the " + refuted + " " + FILLER) == "oppose"

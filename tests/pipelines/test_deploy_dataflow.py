@@ -19,8 +19,9 @@ IMAGE = "europe-west1-docker.pkg.dev/newsbeam-test/newsbeam/newsbeam:test"
 SDK_IMAGE = f"beam_python{sys.version_info[0]}.{sys.version_info[1]}_sdk:2.77.0"
 # The stages every batch job must run, by the names Dataflow shows for them.
 BATCH_STEPS = {"Read/ReadFiles/ParDo(ReadFileDoFn)", "Extract/Extract/ParDo(ExtractDoFn)",
-               "Language/DetectLanguage/ParDo(DetectLanguageDoFn)", "Write/GroupByPartition",
-               "Write/WriteParquet/ParDo(WritePartitionDoFn)", "WriteDeadLetters/WriteJsonLines"}
+               "Language/DetectLanguage/ParDo(DetectLanguageDoFn)", "Write/ByIdShard", "Write/ClaimIds",
+               "Write/JoinVerdicts/CoGroupByKeyImpl/GroupByKey", "Write/WriteParquet/ParDo(WritePartitionDoFn)",
+               "WriteDeadLetters/WriteJsonLines"}
 
 
 def only_environment(job: dict) -> dict:

@@ -87,7 +87,8 @@ def test_run_reads_and_writes_object_store_paths(store, tmp_path, capsys, monkey
     names = download_tree("memory://bucket/out", local)
     tops = sorted(n.split("/")[0] for n in names if not n.startswith("_state/"))
     assert tops == ["_runs", *["articles"] * 4, "dead_letter"], names
-    assert any(n.startswith("_state/dedup/index-") for n in names), names  # the dedup index went there too
+    assert any(n.startswith("_state/dedup/day=") for n in names), names  # the indexes went there too
+    assert any(n.startswith("_state/ids/shard=") for n in names), names
     rows = {r["source"]: r for r in read_articles(local)}
     assert set(rows) == {"000_2d844df8e1464b56.txt", "004_580c8be870bf90a2.txt", "harbour.html", "wire-1"}
     # the folder manifest and the --manifest on the object store were applied (paths matched as URLs)

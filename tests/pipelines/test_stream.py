@@ -18,6 +18,7 @@ from pipelines.streaming import WindowedWrite
 from schemas.article import new_article
 from tests.conftest import newsbeam, read_articles
 from tests.loopback import FeedServer, growing_feed, running
+from transforms.ingest.intake import settle
 from transforms.ingest.poll import NewEntriesDoFn, load_state
 from transforms.write import WriteArticles, partition_dir, write_parquet
 
@@ -141,18 +142,26 @@ feeds:
     rows = read_articles(out)
     sources = [r["source"] for r in rows]
     assert len(sources) == len(set(sources))        # exactly once across polls and runs
+    # an entry polled in the last seconds of the second run may still be queued when it ends (on a
+    # loaded machine): it is carried to the next run, journaled, never lost
+    carried = settle(str(out))["pending"]
+    carried_links = {(e.get("meta") or {}).get("url") for e in carried}
+    assert len(carried) == json.loads(sorted(out.glob("_runs/*.json"))[-1].read_text())["carried_to_next_run"]
     pages = {r["source"] for r in rows if r["text_source"] == "page"}
     summaries = [r for r in rows if r["text_source"] == "feed_summary"]
-    assert pages == {link for link in served if "/articles/" in link}
+    assert pages == {link for link in served if "/articles/" in link} - carried_links
     # a page not fetched for good: its dead letter below, and the feed's summary as the article
-    assert len(summaries) == len([b for b in bad if b in served])
+    assert len(summaries) == len([b for b in bad if b in served and b not in carried_links])
     assert all(r["source"].startswith(server.url("/live.xml#")) and r["input_kind"] == "feed_entry" for r in summaries)
     assert all(r["outlet"] == "loopback-news" for r in rows if "/articles/2" not in r["source"])
 
     dead = [json.loads(line) for f in sorted(out.glob("dead_letter/**/*.jsonl")) for line in f.read_text().splitlines()]
     fetch_dead = {d["message"].split(": ")[0]: d["reason"] for d in dead if d["stage"] == "fetch"}
     assert len([d for d in dead if d["stage"] == "fetch"]) == len(fetch_dead)        # once each
-    assert fetch_dead == {link: BAD["/" + link.split("/", 3)[3]] for link in served if link in bad}
+    expected_dead = {link: BAD["/" + link.split("/", 3)[3]] for link in served if link in bad}
+    assert {k: v for k, v in fetch_dead.items() if k not in carried_links} == {
+        k: v for k, v in expected_dead.items() if k not in carried_links}
+    assert set(fetch_dead) <= set(expected_dead)
     poll_dead = {(d["input_ref"].rsplit("/", 1)[1], d["reason"]) for d in dead if d["stage"] == "poll"}
     assert poll_dead == {("broken.xml", "http_500"), ("malformed.xml", "not_a_feed")}
 
@@ -166,7 +175,7 @@ feeds:
     summaries = [json.loads(p.read_text()) for p in sorted(out.glob("_runs/*.json"))]
     assert [s["balanced"] for s in summaries] == [True, True]
     assert sum(s["articles_written"] for s in summaries) == len(rows)
-    assert sum(s["inputs"] + s["summary_fallbacks"] for s in summaries) == len(rows) + len(fetch_dead) + sum(
+    assert sum(s["inputs"] + s["summary_fallbacks"] for s in summaries) == len(rows) + len(fetch_dead) + len(carried) + sum(
         s["dead_letters_by_stage"].get("extract", 0) + s["dead_letters_by_stage"].get("language", 0) for s in summaries)
     assert "COUNTS DO NOT BALANCE" not in first.stdout + second.stdout
 

@@ -35,7 +35,14 @@ same-language reports that share only common words (in a language with too few a
 for IDF, tf alone weighs its common words). CROSS_THRESHOLD: see the constant.
 
 The story_id of a row is its story's earliest node's cluster_id (cluster_id itself when it is alone).
-Story ids never change cluster_id: translations are one story, never one syndication group.
+Story ids never change cluster_id: translations are one story, never one syndication group. Joining
+labels back groups rows by cluster_id: a syndication group's rows meet on one worker, which is bounded
+by the size of one group, not by the number of articles.
+
+Across runs (`earlier`, story_index.EarlierStories): the canonical rows already written within the
+window of the run's days come back as nodes that rank before every new one (EARLIER) and carry the
+story_id they were given, so a later report joins an earlier story's id; edges between two earlier
+nodes are dropped, and a group written before keeps its story (rows are never rewritten).
 """
 from __future__ import annotations
 
@@ -46,7 +53,7 @@ import numpy as np
 
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.features import N_FEATURES, cosine
+from transforms.dedup.features import N_FEATURES, DocFreq, cosine
 from transforms.dedup.signatures import hash64
 from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
@@ -72,6 +79,8 @@ BUCKET_CAP = 200
 BUCKET_SHARDS = 64      # bucket records are gathered per shard of the bucket hash (Records)
 NODE = "node"
 VOTE = "vote"
+NODE_VERSION = 2        # of story_candidate's contents: bump it when they change (the story index keeps them)
+EARLIER, NEW = "0", "1"  # rank prefixes: nodes of rows already written come first
 
 
 def day_number(moment: dt.datetime | None) -> int:
@@ -102,6 +111,13 @@ def node_vectors(feats: tuple, df) -> dict:
     return {"lang": language, "vector": vector, "items": specificity(items, doc_freq, n_all), "cross": cross}
 
 
+def story_candidate(article: dict) -> tuple:
+    """What the clustering compares of one row: (time, article_id, day, node_features)."""
+    published = article.get("published_at") or article.get("fetched_at")
+    when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
+    return when, article["article_id"], day_number(published), node_features(article)
+
+
 def specificity(items: np.ndarray, doc_freq: np.ndarray, n_docs: int) -> dict[int, float]:
     """item → how rare it is in the run, 0..1 (1 below MIN_DOCS_FOR_IDF documents: nothing to compare)."""
     if n_docs < features.MIN_DOCS_FOR_IDF:
@@ -119,6 +135,11 @@ def block_keys(node: dict, window: int = WINDOW_DAYS) -> list[tuple]:
         salient = sorted(vector, key=lambda t: (-vector[t], t))[:top]
         keys.extend((kind, t, b) for t in salient for b in (block, block + 1))
     return keys
+
+
+def is_edge(a: dict, b: dict, threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
+            window: int = WINDOW_DAYS) -> bool:
+    return edge_score(a, b, threshold, cross_threshold, window) is not None
 
 
 def edge_score(a: dict, b: dict, threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
@@ -199,37 +220,19 @@ def nearest(node_ref, language: str, neighbours, same: int = NEAREST,
     return [(members[0], other) for other in members[1:]], votes
 
 
-class DocFreq(beam.CombineFn):
-    """(documents per language, per-feature document counts) over the run: a fixed-size array,
-    whatever the input."""
-
-    def create_accumulator(self):
-        return {}, np.zeros(N_FEATURES, dtype=np.int32)
-
-    def add_input(self, acc, feats):
-        by_language, df = acc
-        language, terms, _, items, in_language, _ = feats
-        by_language[language] = by_language.get(language, 0) + 1
-        for indices in (terms, items, in_language):
-            df[np.unique(indices)] += 1
-        return by_language, df
-
-    def merge_accumulators(self, accs):
-        accs = list(accs)
-        by_language, df = accs[0]
-        for other_languages, other in accs[1:]:
-            for language, n in other_languages.items():
-                by_language[language] = by_language.get(language, 0) + n
-            df = df + other
-        return by_language, df
-
-    def extract_output(self, acc):
-        return acc
+def count_document(acc, feats, sign: int = 1):
+    """(documents per language, document counts) with one node's features added (sign -1: taken out)."""
+    by_language, df = acc
+    language, terms, _, items, in_language, _ = feats
+    by_language[language] = by_language.get(language, 0) + sign
+    for indices in (terms, items, in_language):
+        df[np.unique(indices)] += sign
+    return by_language, df
 
 
 class StoryNodeDoFn(StageDoFn):
     """article → (cluster_id, packed article), and on NODE (cluster_id, representative candidate
-    (rank, id, day, packed features))."""
+    (rank, id, day, packed features, story))."""
 
     stage = "stories"
 
@@ -241,16 +244,26 @@ class StoryNodeDoFn(StageDoFn):
         signature.countries(), signature.months()
 
     def process_element(self, article):
-        feats = pack(node_features(article), self.spill)
-        published = article.get("published_at") or article.get("fetched_at")
-        when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
+        when, article_id, day, feats = story_candidate(article)
         yield article["cluster_id"], pack(article, self.spill)   # it waits at JoinLabels for the whole stage
-        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (when, article["article_id"], day_number(published), feats)))
+        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (f"{NEW}|{when}", article_id, day,
+                                                                      pack(feats, self.spill), article["cluster_id"])))
 
 
 def _vector_node(keyed, df, spill: Spill):
-    cluster_id, (when, _, day, feats) = keyed
-    return {"ref": (f"{when}|{cluster_id}", cluster_id, cluster_id), "day": day, **node_vectors(unpack(feats, spill), df)}
+    cluster_id, (when, _, day, feats, story) = keyed
+    return {"ref": (f"{when}|{cluster_id}", cluster_id, story), "day": day, **node_vectors(unpack(feats, spill), df)}
+
+
+def _packed_features(keyed, spill: Spill):
+    """An earlier candidate (story_index.EarlierStories) with its features packed like the run's own."""
+    cluster_id, (when, article_id, day, feats, story) = keyed
+    return cluster_id, (when, article_id, day, pack(feats, spill), story)
+
+
+def _is_new_edge(edge) -> bool:
+    """An edge with at least one node of this run (two earlier stories stay as their rows say)."""
+    return not (edge[0][0].startswith(f"{EARLIER}|") and edge[1][0].startswith(f"{EARLIER}|"))
 
 
 def bucket_records(node: dict, window: int, spill: Spill = INLINE):
@@ -317,9 +330,12 @@ class _NearestDoFn(beam.DoFn):
 
 
 def _set_story(joined, spill: Spill):
+    """A group's rows take their component's story, unless the group was written before: then the
+    story its rows already carry."""
     cluster_id, group = joined
-    labels = list(group["label"])
-    story = labels[0][1] if labels else cluster_id
+    own = list(group["own"])
+    labels = own if own and own[0][0].startswith(f"{EARLIER}|") else list(group["label"]) or own
+    story = labels[0][2] if labels else cluster_id
     for packed in group["article"]:
         article = unpack(packed, spill)
         article["story_id"] = story
@@ -332,17 +348,23 @@ class ClusterStories(beam.PTransform):
 
     def __init__(self, threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP,
                  rounds: int = 8, cross_threshold: float = CROSS_THRESHOLD, nearest: int = NEAREST,
-                 cross_nearest: int = CROSS_NEAREST, spill: Spill = INLINE):
+                 cross_nearest: int = CROSS_NEAREST, earlier: beam.PTransform | None = None,
+                 spill: Spill = INLINE):
         super().__init__()
         self.spill = spill
         self.threshold, self.window, self.cap, self.rounds = threshold, int(window_days), bucket_cap, rounds
         self.cross_threshold, self.nearest, self.cross_nearest = cross_threshold, int(nearest), int(cross_nearest)
+        self.earlier = earlier
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
         spill = self.spill
         results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn(spill)).with_outputs(NODE, DEAD, main="articles")
-        representatives = results[NODE] | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
+        candidates = results[NODE]
+        if self.earlier is not None:
+            earlier = candidates | "Earlier" >> self.earlier | "PackEarlier" >> beam.Map(_packed_features, spill)
+            candidates = (candidates, earlier) | "WithEarlier" >> beam.Flatten()
+        representatives = candidates | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
         doc_freq = (representatives
                     | "Features" >> beam.Map(lambda kv, s: unpack(kv[1][3], s), spill)
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
@@ -359,9 +381,11 @@ class ClusterStories(beam.PTransform):
         mutual = (edges[VOTE]
                   | "CountVotes" >> beam.combiners.Count.PerElement()
                   | "BothEnds" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1] >= 2 else []))
-        labels = ((edges.star, mutual) | "AllEdges" >> beam.Flatten() | "DistinctEdges" >> beam.Distinct()
+        labels = ((edges.star, mutual) | "AllEdges" >> beam.Flatten()
+                  | "NewEdges" >> beam.Filter(_is_new_edge) | "DistinctEdges" >> beam.Distinct()
                   | "Components" >> ConnectedComponents(self.rounds, namespace="stories"))
-        labelled = ({"article": results.articles, "label": labels}
+        own = nodes | "OwnRef" >> beam.Map(lambda n: (n["ref"][1], n["ref"]))
+        labelled = ({"article": results.articles, "label": labels, "own": own}
                     | "JoinLabels" >> beam.CoGroupByKey()
                     | "SetStory" >> beam.FlatMap(_set_story, spill))
         return labelled, results[DEAD]

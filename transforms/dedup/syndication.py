@@ -13,10 +13,12 @@ PIVOTS earliest members, never expanded into all pairs) → distinct pairs → v
 the shingle sets → connected components (components.py). The labels are joined back to the rows
 with CoGroupByKey.
 
-Across runs (`state_dir`, e.g. OUTPUT/_state/dedup): the fingerprints of recent articles are kept in
-the signature index (index.py). A later run reads them as extra nodes that rank before any new
-article, so a copy of an article written earlier points at the existing canonical, and a rerun of the
-same input finds its own nodes again and reproduces the same labels.
+Across runs (`state_dir`, e.g. OUTPUT/_state/dedup): the writer keeps the fingerprint of every row
+in the signature index (index.py), filed by day. The run's nodes, grouped by block of BLOCK_DAYS
+days, are each matched against the days of the index around their own (MatchEarlierDoFn): a match is
+one more edge, to the entry's label, which ranks before any new article. So a copy of an article
+written earlier points at the existing canonical, a rerun of the same input finds its own entries
+and reproduces the same labels, and no entry of the index enters a shuffle.
 
 The live form, one article at a time against state, is incremental.py.
 """
@@ -28,7 +30,7 @@ import apache_beam as beam
 
 from schemas.dead_letter import DEAD
 from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
-from transforms.dedup.index import ReadSignatureIndex, WriteSignatureIndex, merge_with_index
+from transforms.dedup.index import EarlierCopies, day_of, days_around
 from transforms.dedup.signatures import (as_shingles, bucket_of, fingerprint, is_copy, is_exact_key, is_exact_shard,
                                          node_number, node_ref, rank_order)
 from transforms.packed import INLINE, Records, groups, pack, unpack
@@ -39,6 +41,7 @@ from transforms.stage import StageDoFn
 BUCKET_CAP = 64
 PIVOTS = 2
 WINDOW_DAYS = 7
+BLOCK_DAYS = 7          # the run's nodes meet the index a week at a time (each week loads its days ± window)
 NODE = "node"           # tagged output of the fingerprint stage
 
 
@@ -161,6 +164,39 @@ class VerifyPairsDoFn(beam.DoFn):
                 self._rejected.inc()
 
 
+def _by_block(keyed, spill: Spill):
+    """(block, (day, packed node)): the day travels beside the node, so a block's days are known
+    without unpacking its nodes."""
+    _, packed = keyed
+    day = day_of(unpack(packed, spill)["seen"])
+    return day // BLOCK_DAYS, (day, packed)
+
+
+class MatchEarlierDoFn(beam.DoFn):
+    """(block, [(day, packed node)]) → an edge (node, entry label) for each node that is a copy of an
+    entry of the signature index, loading only the days within the window of the block's nodes."""
+
+    def __init__(self, state_dir: str, window_days: float, cap: int, spill: Spill = INLINE):
+        super().__init__()
+        self.state_dir, self.window_days, self.cap, self.spill = state_dir, window_days, cap, spill
+        self._loaded = counter("dedup.index_read")
+        self._matched = counter("dedup.earlier_copies")
+
+    def process(self, keyed):
+        _, members = keyed
+        members = list(members)
+        copies = EarlierCopies(self.state_dir, self.window_days, self.cap, PIVOTS)
+        copies.load(days_around({day for day, _ in members}, self.window_days))
+        self._loaded.inc(copies.loaded)
+        for _, packed in members:
+            node = unpack(packed, self.spill)
+            node["shingles"] = self.spill.get(node["shingles"])
+            label = copies.best(node)
+            if label is not None:
+                self._matched.inc()
+                yield node_ref(node), label
+
+
 def _label_row(joined, spill: Spill):
     _, group = joined
     labels = list(group["label"])
@@ -171,8 +207,9 @@ def _label_row(joined, spill: Spill):
 class LabelSyndication(beam.PTransform):
     """articles → (articles with cluster_id, is_duplicate, duplicate_of; dead letters).
 
-    `state_dir` (optional, e.g. OUTPUT/_state/dedup): read the fingerprints of earlier runs from it and
-    write this run's back, so that copies are labelled across runs (see the module docstring)."""
+    `state_dir` (optional, e.g. OUTPUT/_state/dedup): match against the signature index of the rows
+    already written (the writer keeps it: index.signature_recorder), so that copies are labelled
+    across runs (see the module docstring)."""
 
     def __init__(self, state_dir: str | None = None, window_days: float = WINDOW_DAYS,
                  bucket_cap: int = BUCKET_CAP, rounds: int = LABEL_ROUNDS, spill: Spill = INLINE):
@@ -184,9 +221,6 @@ class LabelSyndication(beam.PTransform):
         spill = self.spill
         results = articles | "Fingerprint" >> beam.ParDo(FingerprintDoFn(spill)).with_outputs(NODE, DEAD, main="rows")
         rows, nodes, dead = results.rows, results[NODE], results[DEAD]
-        if self.state_dir:
-            earlier = articles.pipeline | "ReadIndex" >> ReadSignatureIndex(self.state_dir, self.window_days, spill)
-            nodes = merge_with_index(nodes, earlier)
 
         candidates = (nodes
                       | "BucketRecords" >> beam.FlatMap(bucket_records, spill)
@@ -197,16 +231,20 @@ class LabelSyndication(beam.PTransform):
         verified = ({"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "node": table}
                     | "JoinFirst" >> beam.CoGroupByKey()
                     | "AttachFirst" >> beam.FlatMap(_attach_first))
-        edges = ({"pairs": verified, "node": table}
+        edges = [{"pairs": verified, "node": table}
                  | "JoinSecond" >> beam.CoGroupByKey()
-                 | "Verify" >> beam.ParDo(VerifyPairsDoFn(spill)))
-        labels = edges | "Components" >> ConnectedComponents(self.rounds)
+                 | "Verify" >> beam.ParDo(VerifyPairsDoFn(spill))]
+        if self.state_dir:
+            edges.append(nodes
+                         | "ByBlock" >> beam.Map(_by_block, spill)
+                         | "GroupBlocks" >> beam.GroupByKey()
+                         | "MatchEarlier" >> beam.ParDo(MatchEarlierDoFn(self.state_dir, self.window_days,
+                                                                         self.bucket_cap, spill)))
+        labels = tuple(edges) | "Edges" >> beam.Flatten() | "Components" >> ConnectedComponents(self.rounds)
 
         labelled = ({"article": rows, "label": labels}
                     | "JoinLabels" >> beam.CoGroupByKey()
                     | "Label" >> beam.FlatMap(_label_row, spill))
         duplicates = counter("dedup.duplicates")
         labelled = labelled | "CountDuplicates" >> beam.Map(lambda a: (duplicates.inc() if a["is_duplicate"] else None) or a)
-        if self.state_dir:
-            _ = (nodes, labels) | "WriteIndex" >> WriteSignatureIndex(self.state_dir, self.window_days, spill=spill)
         return labelled, dead

@@ -19,7 +19,7 @@ from transforms.stage import Rejected, StageDoFn, apply_stage
 from transforms.text.clean import clean_body, split_paragraphs, split_title
 from transforms.text.corpus import PENDING
 from transforms.text.extractor import TimeLimitedExtractor, trafilatura_extract
-from transforms.text.identity import article_id, content_hash, outlet_for, parse_time
+from transforms.text.identity import article_id, content_hash, outlet_for, publication_time
 from transforms.text.titles import title_suffix
 from transforms.text.words import MIN_SENTENCE_WORDS, count_words, is_article_text
 
@@ -79,7 +79,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
     site_name = meta.get("site_name") or extracted.get("sitename") or fallback.get("site_name")
     outlet = outlet_for(meta.get("outlet"), url)
     title, title_removed = title_suffix(title, site_name, outlet) if clean != "none" else (" ".join(title.split()), [])
-    published_at = parse_time(meta.get("published") or extracted.get("date"))
+    published_at, precision = publication_time(meta.get("published"), extracted.get("page_dates"), extracted.get("date"))
     authors = meta.get("authors") or [a.strip() for a in (extracted.get("author") or "").split(";") if a.strip()]
     if isinstance(authors, str):
         authors = [authors]
@@ -97,6 +97,7 @@ def build_article(raw: dict, extract_html=trafilatura_extract, clean: str = "rul
         title=title or None,
         authors=list(authors),
         published_at=published_at,
+        published_precision=precision,
         fetched_at=fetched_at,
         date_source="published" if published_at else "fetched",
         text=body,

@@ -18,14 +18,23 @@ DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": 
 
 
 def trafilatura_extract(html: str, url: str | None = None) -> dict | None:
-    """The fields we use of trafilatura's extraction, or None when it finds no article."""
+    """The fields we use of trafilatura's extraction, or None when it finds no article; `page_dates`
+    are the publication values of the page's own metadata (published.py), read from the same parse
+    before trafilatura cleans the tree."""
     import trafilatura
+    from trafilatura.utils import load_html
+
+    from transforms.text.published import page_dates
+    tree = load_html(html)
+    dates = page_dates(tree) if tree is not None else []
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, date_extraction_params=DATE_PARAMS)
+        tree if tree is not None else html, url=url, with_metadata=True, include_comments=False,
+        date_extraction_params=DATE_PARAMS)
     if document is None:
         return None
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    return {k: data.get(k) for k in ("title", "author", "url", "sitename", "date", "text", "language")}
+    return {**{k: data.get(k) for k in ("title", "author", "url", "sitename", "date", "text", "language")},
+            "page_dates": dates}
 
 
 def _extraction_worker(connection):

@@ -1,4 +1,5 @@
-"""Who an article is and where it is filed: stable ids, content hashes, outlets and safe partition values."""
+"""Who an article is and where it is filed: stable ids, content hashes, outlets, safe partition values
+and the publication time (with its precision, from published.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -105,3 +106,13 @@ def parse_time(value) -> dt.datetime | None:
         return moment.astimezone(dt.timezone.utc)
     except (ValueError, OverflowError):
         return None
+
+
+def publication_time(given, page_dates=(), found: str | None = None) -> tuple[dt.datetime | None, str | None]:
+    """(published_at in UTC, `minute` | `day`): a value given with the input (manifest, feed entry,
+    JSON Lines record) wins; else the page's own metadata and trafilatura's date (published.py)."""
+    from transforms.text.published import choose, precision_of
+    moment = parse_time(given)
+    if moment is not None:
+        return moment, precision_of(given)
+    return choose(list(page_dates or ()), found)

@@ -21,6 +21,8 @@ from transforms.analysis.stance.words import Token, line_spans, split_sentences,
 NEGATION_WINDOW = 4         # words a negator may precede its cue by
 HEDGE_WINDOW = 3            # words a hedge ("might", "could") may precede a cue by to weaken it
 HEDGED_CUE = 0.5            # weight factor of a hedged cue
+CONFIRMED_SCOPE = 8         # words after a confirmation in which a negation makes it confirm a negation
+CONDITION_WINDOW = 2        # words an "if" / "whether" may precede a confirmation or refutation by
 
 
 def _phrase(text: str, stem_word=stem) -> tuple[str, ...]:
@@ -52,8 +54,13 @@ class Lexicon:
     positions: dict[str, float]                    # position noun -> support it gives (holders.positions)
     possibility: dict[str, float]                  # words that give a statement noun that support
     anaphora: set[tuple[str, ...]]                 # "such plans": the sentence goes on about the claim
+    report_nouns: set[str]                         # "story", "photo": what a refutation may be about
     claim_negators: set[str]                       # stems that make a claim deny what it names
     claim_reported: set[str]                       # words that make a claim report rather than assert
+    claim_not_denials: set[tuple[str, ...]]        # negations in a claim that deny nothing ("won't believe")
+    claim_subordinators: set[str]                  # "after", "why": a negation after one is not the claim's
+    conditionals: set[str]                         # "if confirmed": a conditional fact is a hedge
+    claim_speakers: set[str]                       # a headline's source label ("Official: …")
     language: str = "en"
     stem: Callable[[str], str] = stem              # the language's stemmer (words.stemmer)
 
@@ -107,8 +114,13 @@ class Lexicon:
             positions=positions,
             possibility=possibility,
             anaphora={_phrase(p, stem) for p in lines("stance_anaphora")} - {()},
+            report_nouns={stem(w) for w in lines("stance_report_nouns")},
             claim_negators={stem(w) for w in lines("stance_claim_negators")},
             claim_reported={w.lower() for w in lines("stance_claim_reported")},
+            claim_subordinators={stem(w) for w in lines("stance_claim_subordinators")},
+            claim_not_denials={_phrase(p, stem) for p in lines("stance_claim_not_denials")} - {()},
+            conditionals={stem(w) for w in lines("stance_conditionals")},
+            claim_speakers={stem(w) for w in lines("stance_claim_speakers") + lines("stance_claim_reported")},
             language=language,
             stem=stem,
         )
@@ -121,7 +133,7 @@ class Lexicon:
         return {self.term(t.stem) for t in tokens if not t.punct and t.stem not in self.stopwords}
 
 
-def _find_phrases(words: list[Token], phrases, max_gap: int = 1):
+def find_phrases(words: list[Token], phrases, max_gap: int = 1):
     """(first index, last index, phrase) of each phrase in the word list, allowing `max_gap`
     extra words between consecutive phrase words (so "rule out" matches "ruled it out")."""
     by_first = defaultdict(list)
@@ -170,6 +182,7 @@ class Sentence:
     title: bool = False
     anaphora: bool = False   # refers back to what came before ("such plans")
     attributed: bool = False  # someone else's words (a speech verb, "according to"), not the article's
+    reports: bool = False     # names a story, report or picture ("the story", "the photo"): what is refuted
 
 
 @dataclass
@@ -182,7 +195,7 @@ class Prepared:
 
 def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
     """(first, last, signed weight, phrase, negated, factual) per cue in a word list, and its hedge count."""
-    cues = _find_phrases(words, lex.cues)
+    cues = find_phrases(words, lex.cues)
     # the longest phrase wins where phrases overlap ("no plans to" over "no")
     cues.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken: set[int] = set()
@@ -191,7 +204,8 @@ def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
         if taken.isdisjoint(range(first, last + 1)):
             kept.append((first, last, phrase))
             taken.update(range(first, last + 1))
-    negs = _find_phrases(words, lex.negators, max_gap=0)
+    negs = find_phrases(words, lex.negators, max_gap=0)
+    all_negs = [n_first for n_first, _, _ in negs]
     # a cue that serves as the negator of the next cue ("refused to rule out") is not a cue itself
     for n_first, n_last, _ in negs:
         if any(0 < c[0] - n_last <= NEGATION_WINDOW for c in kept):
@@ -199,7 +213,7 @@ def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
     taken = {i for c in kept for i in range(c[0], c[1] + 1)}
     negs = [n for n in negs if taken.isdisjoint(range(n[0], n[1] + 1))]
     kept.sort()
-    hedge_spans = _find_phrases(words, lex.hedges, max_gap=0)
+    hedge_spans = find_phrases(words, lex.hedges, max_gap=0)
     out, used_negators, hedges_extra = [], set(), 0
     for first, last, phrase in kept:
         negated = False
@@ -214,11 +228,16 @@ def find_cues(words: list[Token], lex: Lexicon) -> tuple[list[tuple], int]:
         if any(h_last < first and first - h_last <= HEDGE_WINDOW for _, h_last, _ in hedge_spans):
             weight *= HEDGED_CUE
         factual = phrase in lex.factual
-        if factual and negated and weight < 0:
-            # "has not been confirmed": unverified, not refuted; the refuting negations
-            # ("not true") are phrases of their own
+        conditional = factual and any(w.stem in lex.conditionals for w in words[max(0, first - CONDITION_WINDOW):first])
+        if conditional or (factual and negated and weight < 0):
+            # "has not been confirmed", "if confirmed": unverified, not refuted; the refuting
+            # negations ("not true") are phrases of their own
             hedges_extra += 1
             continue
+        if factual and weight > 0 and any(0 < n - last <= CONFIRMED_SCOPE for n in all_negs):
+            # "confirmed that the labs do not have …", "confirmed there is no truth to": what is
+            # confirmed is a negation, so the confirmation refutes
+            weight = -weight
         out.append((first, last, weight, " ".join(phrase), negated, factual))
     hedges = len(hedge_spans) + hedges_extra
     return out, hedges
@@ -250,9 +269,10 @@ def prepare(text: str, title: str, doc, lex: Lexicon) -> Prepared:
         found, hedges = find_cues(words, lex)
         index = len(sentences)
         cues = [Cue(index, words[a].start, words[b].end, w, p, n, lo + a, f) for a, b, w, p, n, f in found]
-        anaphora = bool(_find_phrases(words, lex.anaphora, max_gap=0))
+        anaphora = bool(find_phrases(words, lex.anaphora, max_gap=0))
         attributed = any(w.stem in lex.speech_verbs or w.stem == "accord" for w in words)
         sentences.append(Sentence(s, e, lex.text_terms(words), cues, hedges, anaphora=anaphora,
-                                  attributed=attributed))
+                                  attributed=attributed, reports=any(w.stem in lex.report_nouns for w in words)))
     terms = set().union(*(s.terms for s in sentences)) if sentences else set()
     return Prepared(text, title or "", terms, sentences)
+

@@ -10,10 +10,11 @@ of the claim's weight (or directly follows one that does, at half weight).
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from transforms.analysis.stance.polarity import Lexicon, Prepared, find_cues
+from transforms.analysis.stance.polarity import Lexicon, Prepared, find_phrases, find_cues
 from transforms.analysis.stance.targets import Target
 
 # Knobs, set by hand and checked on a small development slice of FNC-1 (eval/stance.py documents it).
@@ -25,7 +26,11 @@ ANAPHORA_REACH = 3          # sentences back that "such plans" may refer to
 PROPER_BOOST = 1.5          # weight factor of capitalised (not sentence-initial) claim words
 
 
-ASSERTED, ATTRIBUTED, HEDGED = 0, 1, 2   # how a claim states what it says (claim_modality)
+# how a claim states what it says (claim_modality); QUOTED: it puts (some of) its words in quotes
+ASSERTED, ATTRIBUTED, HEDGED, QUOTED = 0, 1, 2, 3
+# a quoted span of a headline: the quote marks outside words ("'detained at border'"), not apostrophes
+QUOTE_RE = re.compile(r"(?:^|(?<=[\s(\[]))['‘\"“][^'’\"”]+['’\"”](?=$|[\s,.:;!?)\]])")
+SPEAKER_LABEL = 5           # most words of a headline's "Official:" / ": sources" label
 
 
 @dataclass
@@ -40,17 +45,38 @@ class TargetTerms:
 def claim_modality(claim: str, lexicon: Lexicon) -> tuple[int, int]:
     """(sign, reported) of a claim: sign -1 when it refutes or denies (a refute cue, or a negator
     such as "not"); reported HEDGED when it hedges or asks (stance_hedges, "?"), else ATTRIBUTED when
-    it attributes (stance_claim_reported: "says", "source"), else ASSERTED. A denial stays one when
-    it is attributed or hedged ("Eyewitness says video was staged"): reported is ASSERTED then."""
+    it attributes (stance_claim_reported: "says", "source"; a source label beside a colon: "Official:
+    …"), else QUOTED when it quotes its words ("X 'detained at border'"), else ASSERTED. A denial stays
+    one when it is attributed or hedged ("Eyewitness says video was staged"): reported is ASSERTED then."""
     tokens = lexicon.tokenize(claim)
     cues, hedges = find_cues(tokens, lexicon)
     refutes = sum(weight for _, _, weight, _, _, factual in cues if factual) < 0
-    denies = any(t.stem in lexicon.claim_negators for t in tokens)
+    idioms = {i for first, last, _ in find_phrases(tokens, lexicon.claim_not_denials, max_gap=0)
+              for i in range(first, last + 1)}
+    # a negation of a subordinate clause ("after she told him he was no good") denies nothing of the story
+    first_word = next((i for i, t in enumerate(tokens) if not t.punct), 0)
+    opens = next((i for i, t in enumerate(tokens) if i > first_word and t.stem in lexicon.claim_subordinators),
+                 len(tokens))
+    denies = any(t.stem in lexicon.claim_negators and i not in idioms for i, t in enumerate(tokens[:opens]))
     if refutes or denies:
         return -1, ASSERTED
     if hedges or "?" in claim:
         return 1, HEDGED
-    return 1, ATTRIBUTED if any(t.text.lower() in lexicon.claim_reported for t in tokens) else ASSERTED
+    if any(t.text.lower() in lexicon.claim_reported for t in tokens) or _speaker_label(claim, lexicon):
+        return 1, ATTRIBUTED
+    return 1, QUOTED if QUOTE_RE.search(claim) else ASSERTED
+
+
+def _speaker_label(claim: str, lexicon: Lexicon) -> bool:
+    """A headline's source label beside a colon: "Official: …", "…: sources", "Former player: …"."""
+    parts = claim.split(":")
+    if len(parts) < 2:
+        return False
+    for part in (parts[0], parts[-1]):
+        words = [t for t in lexicon.tokenize(part) if not t.punct]
+        if 0 < len(words) <= SPEAKER_LABEL and any(t.stem in lexicon.claim_speakers for t in words):
+            return True
+    return False
 
 
 class TargetIndex:
