@@ -89,6 +89,16 @@ def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
+def count_document(acc, feats, sign: int = 1):
+    """(documents per language, document counts) with one node's features added (sign -1: taken out)."""
+    by_language, df = acc
+    language, terms, _, items, in_language, _ = feats
+    by_language[language] = by_language.get(language, 0) + sign
+    for indices in (terms, items, in_language):
+        df[np.unique(indices)] += sign
+    return by_language, df
+
+
 class DocFreq(beam.CombineFn):
     """(documents per language, per-feature document counts) over the run: a fixed-size array,
     whatever the input. Inputs are stories.node_features tuples."""

@@ -28,9 +28,9 @@ from schemas.dead_letter import DEAD
 from transforms.dedup.incremental import DecideLabelDoFn, MatchInBucketDoFn
 from transforms.dedup.index import REFRESH_SECONDS, days_around
 from transforms.dedup import signature
-from transforms.dedup.features import N_FEATURES
+from transforms.dedup.features import N_FEATURES, count_document
 from transforms.dedup.stories import (BUCKET_CAP, CROSS_THRESHOLD, EARLIER, NEW, THRESHOLD, WINDOW_DAYS, block_keys,
-                                      count_document, is_edge, node_vectors, story_candidate)
+                                      is_edge, node_vectors, story_candidate)
 from transforms.dedup.story_index import read_story_day
 from transforms.stage import StageDoFn
 

@@ -220,16 +220,6 @@ def nearest(node_ref, language: str, neighbours, same: int = NEAREST,
     return [(members[0], other) for other in members[1:]], votes
 
 
-def count_document(acc, feats, sign: int = 1):
-    """(documents per language, document counts) with one node's features added (sign -1: taken out)."""
-    by_language, df = acc
-    language, terms, _, items, in_language, _ = feats
-    by_language[language] = by_language.get(language, 0) + sign
-    for indices in (terms, items, in_language):
-        df[np.unique(indices)] += sign
-    return by_language, df
-
-
 class StoryNodeDoFn(StageDoFn):
     """article → (cluster_id, packed article), and on NODE (cluster_id, representative candidate
     (rank, id, day, packed features, story))."""
