@@ -18,12 +18,12 @@ from transforms.dedup.stories import (
     block_keys,
     bucket_records,
     edge_score,
-    nearest,
     node_features,
     node_vectors,
     over_cap_buckets,
     scored_pairs,
 )
+from transforms.dedup.nearest import NearestEnds, nearest
 from transforms.packed import Records, groups, unpack
 from transforms.text.clean import split_title
 
@@ -117,6 +117,23 @@ def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_be
     assert star == [("b", "c"), ("b", "d"), ("b", "z")]
     assert sorted(votes) == [("f", "z"), ("h", "z")]
     assert nearest("a", "en", [], same=3) == ([], [])
+
+
+def test_a_node_keeps_its_best_ends_of_each_language_where_they_are_made():
+    """Combined in any split, the ends NearestEnds keeps give `nearest` the same answer as all ends."""
+    import random
+    rng = random.Random(3)
+    ends = [(rng.choice("efr"), round(rng.choice([0.3, 0.5, 0.7, rng.random()]), 6), f"n{rng.randrange(60):02d}")
+            for _ in range(200)]
+    combine = NearestEnds(3)
+    parts = []
+    for start in range(0, len(ends), 37):
+        acc = combine.create_accumulator()
+        for end in ends[start:start + 37]:
+            acc = combine.add_input(acc, end)
+        parts.append(acc)
+    kept = combine.extract_output(combine.merge_accumulators(parts))
+    assert len(kept) == 9 and nearest("z", "e", kept, 3, 1) == nearest("z", "e", ends, 3, 1)
 
 
 def row(aid, title_text, hours=0, cluster=None, language="en", entities=None):

@@ -54,6 +54,7 @@ import numpy as np
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.features import N_FEATURES, DocFreq, cosine
+from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
 from transforms.dedup.signatures import hash64
 from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
@@ -72,13 +73,10 @@ EVENT_FREE = 0.35       # a pair this close in words needs no shared item (repor
 # Measured on the WMT21 pairs (eval/crosslingual.py): a document and its translation have median
 # cross-lingual cosine 0.84; other documents of other languages a 99.9th percentile of 0.18.
 CROSS_THRESHOLD = 0.5
-NEAREST = 3             # best edges a node keeps to nodes of its own language
-CROSS_NEAREST = 1       # ... and to nodes of each other language: one bridge is enough
 WINDOW_DAYS = 3
 BUCKET_CAP = 200
 BUCKET_SHARDS = 64      # bucket records are gathered per shard of the bucket hash (Records)
 NODE = "node"
-VOTE = "vote"
 NODE_VERSION = 2        # of story_candidate's contents: bump it when they change (the story index keeps them)
 EARLIER, NEW = "0", "1"  # rank prefixes: nodes of rows already written come first
 
@@ -197,29 +195,6 @@ def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
     return {(int(i), int(j)): float(c) for i, j, c in zip(product.row, product.col, product.data) if i < j}
 
 
-def nearest(node_ref, language: str, neighbours, same: int = NEAREST,
-            cross: int = CROSS_NEAREST) -> tuple[list[tuple], list[tuple]]:
-    """(star edges, cross-language votes) of one node. `neighbours`: (language, score, ref) of every
-    edge at the node. It keeps its `same` best in its own `language`, as a star from the smallest ref
-    among it and them (the same components as the edges, in fewer propagation rounds); and votes for
-    its `cross` best in each other language: such an edge stays only when both ends vote for it,
-    since cross-lingual scores rest on a few names and numbers and a report that is the second
-    choice of the other side is mostly one on another event with the same people (a digest, a
-    commentary)."""
-    best: dict = {}
-    for other, score, ref in neighbours:
-        best.setdefault(other, []).append((-score, ref))
-    kept, votes = {node_ref}, []
-    for other, ranked in best.items():
-        chosen = [ref for _, ref in sorted(ranked)[:same if other == language else cross]]
-        if other == language:
-            kept.update(chosen)
-        else:
-            votes.extend(tuple(sorted((node_ref, ref))) for ref in chosen)
-    members = sorted(kept)
-    return [(members[0], other) for other in members[1:]], votes
-
-
 class StoryNodeDoFn(StageDoFn):
     """article → (cluster_id, packed article), and on NODE (cluster_id, representative candidate
     (rank, id, day, packed features, story))."""
@@ -306,19 +281,6 @@ class StoryPairsDoFn(beam.DoFn):
                 yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
 
 
-class _NearestDoFn(beam.DoFn):
-    def __init__(self, same: int, cross: int):
-        super().__init__()
-        self.same, self.cross = same, cross
-
-    def process(self, keyed):
-        (ref, language), neighbours = keyed
-        star, votes = nearest(ref, language, neighbours, self.same, self.cross)
-        yield from star
-        for vote in votes:
-            yield beam.pvalue.TaggedOutput(VOTE, vote)
-
-
 def _set_story(joined, spill: Spill):
     """A group's rows take their component's story, unless the group was written before: then the
     story its rows already carry."""
@@ -366,8 +328,8 @@ class ClusterStories(beam.PTransform):
         edges = (buckets
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap,
                                                         spill), beam.pvalue.AsList(over_cap))
-                 | "ByNode" >> beam.GroupByKey()
-                 | "Nearest" >> beam.ParDo(_NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
+                 | "ByNode" >> beam.CombinePerKey(NearestEnds(max(self.nearest, self.cross_nearest)))
+                 | "Nearest" >> beam.ParDo(NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
         mutual = (edges[VOTE]
                   | "CountVotes" >> beam.combiners.Count.PerElement()
                   | "BothEnds" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1] >= 2 else []))
