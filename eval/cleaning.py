@@ -302,7 +302,7 @@ def eval_language(folder: str) -> None:
             return "und"
 
     same = lambda got, code: got == code or {got, code} == {"no", "nb"}  # noqa: E731 - langdetect says no
-    print(f"\nlangid_sentences: accuracy per language, newsbeam detect_language vs bare langdetect (seed 0)")
+    print("\nlangid_sentences: accuracy per language, newsbeam detect_language vs bare langdetect (seed 0)")
     worse, rows = [], []
     for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
         code = os.path.basename(path)[:-4]

@@ -126,7 +126,6 @@ UNJUDGED = {"reddit.rss", "reddit-atom.rss", "reddit-home.rss"}
 def sweep(rows: list[dict], thresholds=(40, 50, 60, 70, 80, 100, 120, 150, 200)) -> list[str]:
     """Precision / recall of "taken from the feed" against FULL_FEEDS, by threshold, with and without
     the truncation-marker rule."""
-    from transforms.ingest.feeds import looks_truncated
     lines = [f"  ({sum(r['items'] for r in rows if r['feed'] not in UNJUDGED)} entries; not judged: "
              f"{', '.join(sorted(UNJUDGED))})"]
     for marker in (False, True):
