@@ -40,6 +40,7 @@ setup(
         "countryinfo==1.0.1",      # nationality adjectives → countries (transforms/analysis/names.py), MIT
         "snowballstemmer==3.1.1",  # Russian and French stems for the stance rules (stance/words.py), BSD-3
         "textblob-fr==0.2.0",      # its French sentiment lexicon (Pattern's), read by tone.py, MIT
+        "cachetools==6.2.6",       # the byte-bounded LRU of recent tags exact copies reuse (analysis/tag.py), MIT
         # WARC and ARC archives (transforms/ingest/archive.py): FastWARC reads WARC about twice as fast
         # as warcio (README, bench/warc.py); warcio reads the legacy ARC format FastWARC does not. Both Apache-2.0
         "FastWARC==2.0.0",

@@ -23,6 +23,7 @@ import os
 import random
 import re
 import sys
+import tempfile
 import zlib
 from urllib.parse import urlsplit
 
@@ -149,12 +150,16 @@ def records(size: int, pages: list[dict], seed: int = 7):
     rng = random.Random(seed)
     originals: list[dict] = []
     used = set()
+    # each original's html waits compressed in a temporary file: 150,000 originals of ~300 KB
+    # (200,000 records) would not fit in memory even compressed
+    store = tempfile.TemporaryFile()
     for n in range(size):
         roll = rng.random()
         when = START + dt.timedelta(minutes=rng.randrange(DAYS * 24 * 60))
         if originals and roll >= 0.75:
             base = rng.choice(originals)
-            base = {**base, "html": zlib.decompress(base["html"]).decode("utf-8")}
+            offset, length = base["html"]
+            base = {**base, "html": zlib.decompress(os.pread(store.fileno(), length, offset)).decode("utf-8")}
             outlet = rng.choice(SYNDICATORS)
             kind = "exact" if roll < 0.85 else "near" if roll < 0.95 else "truncated"
             html = (base["html"] if kind == "exact" else
@@ -171,9 +176,13 @@ def records(size: int, pages: list[dict], seed: int = 7):
             record = {"id": f"bench-{n:07d}", "url": page["url"] if fresh else f"https://{page['outlet']}/article/{n}",
                       "outlet": page["outlet"], "published": when.isoformat(), "html": html,
                       "kind": "original", "copy_of": None}
-            # kept compressed: 37,500 originals of ~300 KB would not fit in memory at 50,000 articles
-            originals.append({**record, "html": zlib.compress(html.encode("utf-8"), 1)})
+            blob = zlib.compress(html.encode("utf-8"), 1)
+            store.seek(0, os.SEEK_END)
+            originals.append({**record, "html": (store.tell(), len(blob))})
+            store.write(blob)
+            store.flush()
         yield record
+    store.close()
 
 
 def write_corpus(size: int, out: str, shards: int | None = None, seed: int = 7, data: str | None = None) -> dict:

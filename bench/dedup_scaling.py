@@ -7,7 +7,7 @@ bench/floor.py's datasketch MinHash + MinHashLSH loop. Prints seconds, seconds p
 and the growth factor per size step; linear growth keeps seconds per 1,000 flat.
 Exits 0 with a message when this checkout has no transforms/dedup/syndication.py.
 
-    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory]
+    python bench/dedup_scaling.py [--sizes 1000,5000,10000] [--workdir DIR] [--memory [--combined]]
 
 With --memory it prints peak resident memory instead: each size runs in a fresh process, and the
 growth line says what one more article costs (the local runner holds every shuffle in memory).
@@ -31,18 +31,21 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 def article_rows(pages: list[dict], size: int) -> list[dict]:
     """The first `size` corpus records (the generator's, in order: every copy follows its original)."""
+    return list(iter_rows(pages, size))
+
+
+def iter_rows(pages: list[dict], size: int):
+    """article_rows one at a time (200,000 rows do not fit in memory)."""
     from bench.corpus import records
     from schemas.article import new_article
     from transforms.text.identity import content_hash
-    rows = []
     for record in records(size, pages):
         text = "\n\n".join(" ".join(TAG_RE.sub(" ", p).split()) for p in PARAGRAPH_RE.findall(record["html"]))
         published = dt.datetime.fromisoformat(record["published"])
-        rows.append(new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
-                                outlet=record["outlet"], title=None, published_at=published, fetched_at=published,
-                                date_source="published", text=text, word_count=len(text.split()),
-                                language="en", language_score=1.0, content_hash=content_hash(text)))
-    return rows
+        yield new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
+                          outlet=record["outlet"], title=None, published_at=published, fetched_at=published,
+                          date_source="published", text=text, word_count=len(text.split()),
+                          language="en", language_score=1.0, content_hash=content_hash(text))
 
 
 def _load_rows(path: str):
@@ -51,33 +54,39 @@ def _load_rows(path: str):
         yield from pickle.load(f)
 
 
-def write_row_pickles(rows: list[dict], folder: str) -> list[str]:
-    """The rows as pickles of 500, which the stage reads: beam.Create(rows) would pickle every text
-    into the pipeline graph and time that instead."""
+def write_row_pickles(rows, folder: str) -> list[str]:
+    """The rows (a list or an iterator) as pickles of 500, which the stage reads: beam.Create(rows)
+    would pickle every text into the pipeline graph and time that instead."""
+    import itertools
     import pickle
     os.makedirs(folder, exist_ok=True)
-    paths = []
-    for i in range(0, len(rows), 500):
-        paths.append(os.path.join(folder, f"dedup-rows-{i:07d}.pickle"))
+    paths, rows = [], iter(rows)
+    while chunk := list(itertools.islice(rows, 500)):
+        paths.append(os.path.join(folder, f"dedup-rows-{len(paths) * 500:07d}.pickle"))
         with open(paths[-1], "wb") as f:
-            pickle.dump(rows[i:i + 500], f)
+            pickle.dump(chunk, f)
     return paths
 
 
-def run_stages(paths: list[str], with_stories: bool) -> float:
-    """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows; seconds taken."""
+def run_stages(paths: list[str], with_stories: bool, spill: bool = True) -> float:
+    """LabelSyndication (+ ClusterStories) on the FnApiRunner over the pickled rows, with a spill
+    folder as `newsbeam run` gives them (or without: `spill=False`); seconds taken."""
+    import contextlib
+
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
     from transforms.dedup.syndication import LabelSyndication
+    from transforms.spill import Spill, spill_folder
     start = time.perf_counter()
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
-        articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
-        labelled, _ = articles | "Syndication" >> LabelSyndication(None)
-        if with_stories:
-            from transforms.dedup.stories import ClusterStories
-            labelled, _ = labelled | "Stories" >> ClusterStories()
-        _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
+    with (spill_folder() if spill else contextlib.nullcontext()) as folder:
+        with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+            articles = pipeline | beam.Create(paths) | beam.FlatMap(_load_rows)
+            labelled, _ = articles | "Syndication" >> LabelSyndication(None, spill=Spill(folder))
+            if with_stories:
+                from transforms.dedup.stories import ClusterStories
+                labelled, _ = labelled | "Stories" >> ClusterStories(spill=Spill(folder))
+            _ = labelled | beam.Filter(lambda a: a["is_duplicate"]) | beam.combiners.Count.Globally()
     return time.perf_counter() - start
 
 
@@ -98,18 +107,14 @@ def floor_seconds(rows: list[dict]) -> tuple[float, int]:
     return time.perf_counter() - start, sum(1 for d in docs if d.get("duplicate_of"))
 
 
-def stage_memory(rows: list[dict], workdir: str, with_stories: bool) -> dict:
+def stage_memory(paths: list[str], workdir: str, with_stories: bool) -> dict:
     """Peak resident memory of LabelSyndication (+ ClusterStories) on the FnApiRunner, run in a fresh
-    process over pickled rows: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
+    process over the pickled rows in `paths`: {"seconds", "imports_mb" (before the pipeline), "peak_mb"}."""
     import json
     import subprocess
-    folder = os.path.join(workdir, f"memory-rows-{len(rows)}")
-    paths = write_row_pickles(rows, folder)
+    folder = os.path.dirname(paths[0])
     command = [sys.executable, os.path.abspath(__file__), "--stage-only", folder] + (["--stories"] if with_stories else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    for path in paths:
-        os.remove(path)
-    os.rmdir(folder)
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -133,15 +138,18 @@ def _stage_only(folder: str, with_stories: bool) -> int:
     return 0
 
 
-def memory_table(pages, sizes, workdir, has_stories) -> None:
+def memory_table(pages, sizes, workdir, has_stories, combined_only: bool = False) -> None:
     """Peak memory of the stages by size, and what each further article costs."""
     results = []
     for size in sizes:
-        rows = article_rows(pages, size)
-        figures = {"syndication": stage_memory(rows, workdir, False)}
+        folder = os.path.join(workdir, f"memory-rows-{size}")
+        paths = write_row_pickles(iter_rows(pages, size), folder)
+        figures = {} if combined_only and has_stories else {"syndication": stage_memory(paths, workdir, False)}
         if has_stories:
-            figures["+ stories"] = stage_memory(rows, workdir, True)
-        del rows
+            figures["+ stories"] = stage_memory(paths, workdir, True)
+        for path in paths:
+            os.remove(path)
+        os.rmdir(folder)
         results.append((size, figures))
         print(f"{size:>7} articles: " + "; ".join(f"{name} peak {f['peak_mb']} MB ({f['peak_mb'] - f['imports_mb']} MB "
                                                    f"above imports, {f['seconds']} s)" for name, f in figures.items()), flush=True)
@@ -157,6 +165,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
     parser.add_argument("--memory", action="store_true",
                         help="peak resident memory of the stages by size (each run in a fresh process) instead of time")
+    parser.add_argument("--combined", action="store_true",
+                        help="with --memory: only the run of both stages (syndication + stories), not syndication alone")
     parser.add_argument("--stage-only", help=argparse.SUPPRESS)
     parser.add_argument("--stories", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -175,7 +185,7 @@ def main(argv=None) -> int:
     results = []
     has_stories = optional("transforms.dedup.stories") is not None
     if args.memory:
-        memory_table(pages, sizes, args.workdir, has_stories)
+        memory_table(pages, sizes, args.workdir, has_stories, args.combined)
         return 0
     for size in sizes:
         rows = article_rows(pages, size)

@@ -20,7 +20,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,7 +33,6 @@ MODES = {
     # trafilatura in the worker itself, no child process: one core, like the floor (not a default mode)
     "inproc": ["--extract_timeout=0"],
 }
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 # --------------------------------------------------------------------------- the machine
@@ -47,7 +45,7 @@ def machine() -> str:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
     except OSError:
         pass
-    ram = os.sysconf("SC_PHYS_PAGES") * PAGE_SIZE / (1 << 30)
+    ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / (1 << 30)
     try:
         import apache_beam
         beam = apache_beam.__version__
@@ -58,57 +56,24 @@ def machine() -> str:
             f"apache-beam {beam}, {platform.system()} {platform.release()}, load average {load}")
 
 
-# --------------------------------------------------------------------------- memory of a process tree
-
-
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (from /proc, no psutil needed)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            pid = int(entry)
-            children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
-            rss[pid] = int(fields[21]) * PAGE_SIZE               # fields[21] is rss in pages
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, ()))
-    return total
+# --------------------------------------------------------------------------- one measured child
 
 
 def run_measured(command: list[str], log_path: str, env=None) -> dict:
     """Run `command`, return wall seconds, peak tree RSS and the exit status; output goes to log_path."""
-    peak = 0
+    from pipelines.memory import PeakMemory
     with open(log_path, "w") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        done = threading.Event()
-
-        def sample():
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, _tree_rss(process.pid))
-                done.wait(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        # wait4: the child's CPU time (and that of the descendants it waited for), which the other
-        # helpers' load on this shared machine disturbs far less than wall time
-        _, wait_status, usage = os.wait4(process.pid, 0)
+        # the same sampler as the run summary's memory line: the whole tree, every 0.2 s
+        with PeakMemory(process.pid) as memory:
+            # wait4: the child's CPU time (and that of the descendants it waited for), which the other
+            # helpers' load on this shared machine disturbs far less than wall time
+            _, wait_status, usage = os.wait4(process.pid, 0)
         process.returncode = status = os.waitstatus_to_exitcode(wait_status)
         seconds = time.perf_counter() - start
-        done.set()
-        sampler.join()
     return {"seconds": round(seconds, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(peak / (1 << 20), 1), "status": status}
+            "peak_rss_mb": memory.peak_mb or 0.0, "status": status}
 
 
 # --------------------------------------------------------------------------- one size
@@ -202,14 +167,14 @@ def pipeline_stages() -> list[str]:
 
 
 def table(results: list[dict]) -> str:
-    rows = [f"{'size':>7} {'run':<6} {'articles':>8} {'seconds':>9} {'art/s':>7} {'vs floor':>8} {'peak MB':>8}"]
+    rows = [f"{'size':>7} {'run':<6} {'articles':>8} {'seconds':>9} {'cpu s':>8} {'art/s':>7} {'vs floor':>8} {'peak MB':>8}"]
     floors = {r["size"]: r for r in results if r["mode"] == "floor"}
     for r in results:
         floor = floors.get(r["size"])
         ratio = (f"{r['articles_per_second'] / floor['articles_per_second']:.2f}"
                  if floor and r["mode"] != "floor" and r.get("articles_per_second") and floor.get("articles_per_second")
                  else "")
-        rows.append(f"{r['size']:>7} {r['mode']:<6} {r.get('articles') or 0:>8} {r['seconds']:>9.1f} "
+        rows.append(f"{r['size']:>7} {r['mode']:<6} {r.get('articles') or 0:>8} {r['seconds']:>9.1f} {r.get('cpu_seconds') or 0:>8.1f} "
                     f"{r.get('articles_per_second') or 0:>7.2f} {ratio:>8} {r['peak_rss_mb']:>8.0f}")
     sizes = sorted({r["size"] for r in results})
     for mode in MODES:

@@ -290,12 +290,15 @@ def run_newsbeam(articles, **story_options):
     from schemas.article import new_article
     from transforms.dedup.stories import ClusterStories
     from transforms.dedup.syndication import LabelSyndication
+    from transforms.spill import Spill
     from transforms.text.identity import content_hash
     rows = [new_article(**a, content_hash=content_hash(a["text"])) for a in articles]
     with tempfile.TemporaryDirectory() as tmp:
+        spill = Spill(f"{tmp}/spill")  # as `newsbeam run` on the local runner keeps what waits at shuffles
+        Path(spill.folder).mkdir()
         with beam.Pipeline(runner=FnApiRunner()) as p:
-            labelled, _ = p | beam.Create(rows, reshuffle=False) | LabelSyndication()
-            storied, _ = labelled | ClusterStories(**story_options)
+            labelled, _ = p | beam.Create(rows, reshuffle=False) | LabelSyndication(spill=spill)
+            storied, _ = labelled | ClusterStories(**story_options, spill=spill)
             _ = (storied
                  | beam.Map(lambda a: json.dumps([a["article_id"], a["cluster_id"], a["story_id"]]))
                  | beam.io.WriteToText(f"{tmp}/labels"))

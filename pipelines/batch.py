@@ -9,6 +9,8 @@ WriteDeadLetters, so whatever fails anywhere is on disk with its stage and reaso
 """
 from __future__ import annotations
 
+from functools import partial
+
 import apache_beam as beam
 
 from pipelines.options import Settings
@@ -22,7 +24,8 @@ from transforms.dedup.story_index import EarlierStories, story_recorder
 from transforms.filters import FilterArticles
 from transforms.ingest import ReadInputs, SitemapPages
 from transforms.ingest.inputs import resolve_inputs
-from transforms.packed import pack, unpack
+from transforms.packed import INLINE, pack, unpack
+from transforms.spill import Spill
 from transforms.storage import join
 from transforms.text import ApplyLineEvidence, ApplyTitleEvidence, CorpusEvidence, DetectLanguage, ExtractArticles
 from transforms.text.corpus import PENDING
@@ -34,7 +37,7 @@ def tag_articles(settings: Settings) -> TagArticles:
     return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size)
 
 
-def process_articles(articles, settings: Settings):
+def process_articles(articles, settings: Settings, spill: Spill = INLINE):
     """The stages after extraction that batch and streaming share: (articles, [dead letters]).
 
     Tagging comes before dedup, though duplicates are then tagged too: it fuses with extraction, so
@@ -50,29 +53,32 @@ def process_articles(articles, settings: Settings):
         articles, dead = articles | "FilterLanguages" >> FilterArticles(filters, "language_refused")
         filter_dead.append(dead)
     if settings.clean == "corpus" and articles.is_bounded:
-        articles, tag_dead = tag_with_corpus_evidence(articles, settings)
+        articles, tag_dead = tag_with_corpus_evidence(articles, settings, spill)
     else:
         articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
         tag_dead = [tag_dead]
-    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings)
+    articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings, spill)
     return articles, [*filter_dead, language_dead, *tag_dead, dedup_dead, *stories_dead]
 
 
-def tag_with_corpus_evidence(articles, settings: Settings):
+def tag_with_corpus_evidence(articles, settings: Settings, spill: Spill = INLINE):
     """Text copies wait for the run's evidence (transforms/text/corpus.py) before they are tagged;
     pages need none, so they are tagged in the step that extracts them, as without evidence.
-    The two meet again packed, and titles lose the tails the run proves suffixes."""
+    The two meet again packed (on a local run's spill disk: they wait there for the evidence), and
+    titles lose the tails the run proves suffixes."""
     evidence = articles | "CorpusEvidence" >> CorpusEvidence()
     pages, copies = articles | "SplitCopies" >> beam.Partition(lambda a, _: int(bool(a.get(PENDING))), 2)
     copies = copies | "LineEvidence" >> ApplyLineEvidence(evidence)
     pages, pages_dead = pages | "TagArticles" >> tag_articles(settings)
     copies, copies_dead = copies | "TagCopies" >> tag_articles(settings)
-    both = ((pages | "PackPages" >> beam.Map(pack), copies | "PackCopies" >> beam.Map(pack))
+    packed = partial(pack, spill=spill)
+    both = ((pages | "PackPages" >> beam.Map(packed), copies | "PackCopies" >> beam.Map(packed))
             | "Meet" >> beam.Flatten())
-    return both | "TitleEvidence" >> ApplyTitleEvidence(evidence, then=unpack), [pages_dead, copies_dead]
+    unpacked = partial(unpack, spill=spill)
+    return both | "TitleEvidence" >> ApplyTitleEvidence(evidence, then=unpacked), [pages_dead, copies_dead]
 
 
-def label_copies_and_stories(articles, settings: Settings):
+def label_copies_and_stories(articles, settings: Settings, spill: Spill = INLINE):
     """Syndication groups and stories: the batch form over a bounded input; one article at a time
     against state for live input (no global grouping). Both read the indexes of the rows written."""
     window_days = settings.dedup_window_days
@@ -83,11 +89,13 @@ def label_copies_and_stories(articles, settings: Settings):
         articles, stories_dead = articles | "Stories" >> IncrementalStories(
             story_state_dir(settings), settings.story_threshold, settings.story_window_days, reach_days=window_days)
         return articles, dedup_dead, [stories_dead]
-    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days)
+    articles, dedup_dead = articles | "Syndication" >> LabelSyndication(dedup_state_dir(settings), window_days,
+                                                                        spill=spill)
     earlier = EarlierStories(story_state_dir(settings), settings.story_window_days,
                              window_days) if settings.output else None
     articles, stories_dead = articles | "Stories" >> ClusterStories(settings.story_threshold,
-                                                                     settings.story_window_days, earlier=earlier)
+                                                                     settings.story_window_days, earlier=earlier,
+                                                                     spill=spill)
     return articles, dedup_dead, [stories_dead]
 
 
@@ -108,9 +116,10 @@ def recorders(settings: Settings) -> tuple:
     return signature_recorder(dedup_state_dir(settings)), story_recorder(story_state_dir(settings))
 
 
-def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
+def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: Spill = INLINE):
     """Add the batch graph to `pipeline`. `files` (from resolve_inputs) may be given by the caller
-    that already resolved them to validate the command line."""
+    that already resolved them to validate the command line; `spill` (a local run's spill folder,
+    transforms/spill.py) keeps what waits at the shuffles on disk."""
     if files is None:
         files = resolve_inputs(list(settings.input), settings.manifest) if settings.input else []
 
@@ -127,9 +136,9 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None):
         dead.extend(sitemap_dead)
     raw = raw[0] if len(raw) == 1 else tuple(raw) | "AllDocuments" >> beam.Flatten()
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
-    articles, stage_dead = process_articles(articles, settings)
+    articles, stage_dead = process_articles(articles, settings, spill)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
-                                                                     recorders=recorders(settings))
+                                                                     recorders=recorders(settings), spill=spill)
 
     dead = [*dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)

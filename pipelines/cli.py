@@ -61,24 +61,31 @@ def run_and_summarise(pipeline, options, settings, run_id, summarise, describe, 
     """Run the pipeline to the end, then save `summarise(result)` under OUTPUT/_runs/ and print it.
     A job only built or launched for a remote runner (Dataflow --dry_run=True, a Flex Template launch)
     is described instead: there is nothing here to wait for or count. A failure on the way is logged
-    with its traceback to the run's log file and raised as RunFailed."""
+    with its traceback to the run's log file and raised as RunFailed. A local run's summary has the
+    peak resident memory of all its processes (pipelines/memory.py)."""
     import contextlib
     import traceback
 
     from pipelines.checks import log_path
     from pipelines.deploy import describe_job_not_run, job_not_run_here
+    from pipelines.memory import PeakMemory
     from pipelines.summary import ensure_dead_letter_folder, save_summary
 
     log = log_path(settings.output, run_id)
     handler = _log_to(log)
+    memory = None if settings.remote_runner else PeakMemory()
+    if progress is not None:
+        progress.memory = memory
     try:
-        with progress or contextlib.nullcontext():
+        with memory or contextlib.nullcontext(), progress or contextlib.nullcontext():
             result = pipeline.run()
             if job_not_run_here(result, options):
                 print(describe_job_not_run(result, options))
                 return 0
             result.wait_until_finish()
         summary = summarise(result)
+        if memory is not None:
+            summary["peak_memory_mb"] = memory.peak_mb
         summary["summary_path"] = save_summary(summary, settings.output)
         ensure_dead_letter_folder(settings.output)
     except KeyboardInterrupt:
@@ -100,17 +107,37 @@ def run_command(flags: list[str]) -> int:
     from pipelines.checks import check_run, make_pipeline
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
+    from transforms.ingest.read import count_inputs
+    from transforms.spill import Spill
 
     options, settings, files = check_run(flags)
     run_id = settings.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)
-    build_batch(pipeline, settings, files)
-    return run_and_summarise(
-        pipeline, options, settings, run_id,
-        lambda result: build_summary(counters(result), run_id=run_id, started=started,
-                                     finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
-        format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval))
+    total = None if settings.remote_runner else lambda: sum(count_inputs(f, settings.max_document_bytes) for f in files)
+    with run_spill_folder(settings) as folder:
+        build_batch(pipeline, settings, files, Spill(folder))
+        return run_and_summarise(
+            pipeline, options, settings, run_id,
+            lambda result: build_summary(counters(result), run_id=run_id, started=started,
+                                         finished=dt.datetime.now(dt.timezone.utc), output=settings.output),
+            format_summary, progress=ProgressDisplay(settings.progress, settings.progress_interval, count=total))
+
+
+def run_spill_folder(settings):
+    """This run's spill folder (transforms/spill.py), removed when the run ends: a local run keeps
+    what waits at its shuffles there. None (everything in the shuffles) on a remote runner, whose
+    shuffles spill to disk themselves, or with `--spill_dir none`."""
+    import contextlib
+    import os
+
+    from transforms.spill import spill_folder
+    if settings.remote_runner or str(settings.spill_dir).lower() == "none":
+        return contextlib.nullcontext(None)
+    parent = settings.spill_dir
+    if parent and not (os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)):
+        raise UsageError(f"--spill_dir {parent}: not a folder this run can write in")
+    return spill_folder(parent)
 
 
 def stream_command(flags: list[str]) -> int:

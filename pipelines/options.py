@@ -97,6 +97,9 @@ FLAGS = (
          "(auto), or off", default="auto", choices=("auto", "line", "log", "off")),
     Flag("progress_interval", "seconds between progress updates (default 0.5 on a terminal, 2 otherwise)",
          float, metavar="S"),
+    Flag("spill_dir", "local folder under which a local run keeps on disk what waits at its shuffles "
+         "(article bodies, shingle sets), in a subfolder removed at the end; `none` keeps them in "
+         "memory (default: the system's temporary folder)", metavar="DIR"),
     # newsbeam stream (live feeds)
     Flag("poll_interval", "seconds between polls of a feed", float, 300.0, STREAM, metavar="S"),
     Flag("duration", "stop polling after this many seconds, then drain and flush (default: run on)",

@@ -15,6 +15,7 @@ import secrets
 
 from apache_beam.metrics.metric import MetricsFilter
 
+from pipelines.memory import format_bytes
 from transforms.ingest.feedlist import Feed
 from transforms.ingest.poll import STATE_DIR
 from transforms.runtime import NAMESPACE
@@ -109,7 +110,14 @@ def format_summary(summary: dict) -> str:
            if summary.get("counters_available") is False
            else "" if summary["balanced"] else "  (COUNTS DO NOT BALANCE)"),
     ]
-    return "\n".join(lines + _filtered_lines(summary) + _dead_letter_lines(summary))
+    return "\n".join(lines + _filtered_lines(summary) + _dead_letter_lines(summary) + _memory_lines(summary))
+
+
+def _memory_lines(summary: dict) -> list[str]:
+    """The peak resident memory of the run's processes (the command and every worker and child)."""
+    if summary.get("peak_memory_mb") is None:
+        return []
+    return [f"  peak memory {format_bytes(summary['peak_memory_mb'] * (1 << 20))} (all processes of the run)"]
 
 
 def _filtered_lines(summary: dict) -> list[str]:
@@ -210,7 +218,7 @@ def format_stream_summary(summary: dict) -> str:
     if summary["summary_fallbacks"]:
         lines.append(f"  {summary['summary_fallbacks']} pages not fetched for good were written from the feed's summary"
                      " (text_source feed_summary; their dead letters say why)")
-    lines.extend(_dead_letter_lines(summary))
+    lines.extend(_dead_letter_lines(summary) + _memory_lines(summary))
     for feed in summary["failing_feeds"]:
         lines.append(f"  failing feed: {feed['url']} ({feed['failures']} failures in a row, last: {feed['last_error']})")
     for url in summary["untrusted_feeds"]:

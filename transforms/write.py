@@ -34,8 +34,9 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
 from transforms import ids, state
-from transforms.packed import pack, unpack
+from transforms.packed import INLINE, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.storage import join, matching, temp_name, write_atomically
 from transforms.text.identity import partition_date, safe_partition_value
 
@@ -190,10 +191,10 @@ class DayRecorder(Recorder):
         state.append(state.day_folder(self.root, date), entries, self.schema, self.key, prefix=outlet)
 
 
-def _claim_requests(article, shards: int):
+def _claim_requests(article, shards: int, spill: Spill = INLINE):
     """The article keyed by its partition and shard, and on REQUEST its claim request by id shard."""
     key = (*partition_of(article), int(article["article_id"][:8], 16) % shards)
-    yield key, (article["article_id"], pack(article))
+    yield key, (article["article_id"], pack(article, spill))
     yield beam.pvalue.TaggedOutput(REQUEST, (ids.shard_of(article["article_id"]), (article["article_id"], key[0], key[1], key)))
 
 
@@ -213,9 +214,10 @@ class WritePartitionDoFn(beam.DoFn):
     """(partition key, {articles, verdicts}) → written files: each article as its verdict says (into
     the partition its id was first claimed for), then the recorders' entries of the rows written."""
 
-    def __init__(self, destination: Destination, run: str, recorders=()):
+    def __init__(self, destination: Destination, run: str, recorders=(), spill: Spill = INLINE):
         super().__init__()
         self.destination, self.run, self.recorders = destination, run, tuple(recorders)
+        self.spill = spill
         self._written = counter("articles_written")
         self._files = counter("write.files")
         self._skipped = counter("write.already_present")
@@ -247,9 +249,9 @@ class WritePartitionDoFn(beam.DoFn):
                 if not verdict.may_write:
                     self._skipped.inc()
                 elif (verdict.date, verdict.outlet) != (date, outlet):
-                    elsewhere.setdefault((verdict.date, verdict.outlet), []).append(unpack(blob))
+                    elsewhere.setdefault((verdict.date, verdict.outlet), []).append(unpack(blob, self.spill))
                 else:
-                    yield unpack(blob)
+                    yield unpack(blob, self.spill)
 
         yield from self.write(date, outlet, shard, rows_here(), window, pane)
         for (first_date, first_outlet), rows in sorted(elsewhere.items()):
@@ -289,10 +291,13 @@ class WriteArticles(beam.PTransform):
     shard; the verdicts meet the articles at their partition, where each is written (into the
     partition its id was first claimed for, unless that partition holds it) or counted as already
     present. `shards` files per partition spread a large outlet-day over workers (the shard of an
-    article is fixed by its id); `recorders` (Recorder) keep more of each row written."""
+    article is fixed by its id); `recorders` (Recorder) keep more of each row written. With a `spill`
+    folder (a local run) the partition shuffle holds handles to the packed articles, not the articles."""
 
-    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = "", recorders=()):
+    def __init__(self, output: str, shards: int = 1, windowed: bool = False, run_tag: str = "", recorders=(),
+                 spill: Spill = INLINE):
         super().__init__()
+        self.spill = spill
         self.destination = Destination(output, windowed, run_tag)
         self.shards = max(1, shards)
         self.run = run_tag or f"run-{uuid.uuid4().hex[:12]}"   # whose claims are whose
@@ -300,13 +305,14 @@ class WriteArticles(beam.PTransform):
 
     def expand(self, articles):
         shards = self.shards
-        keyed = articles | "KeyByPartition" >> beam.FlatMap(_claim_requests, shards).with_outputs(REQUEST, main="articles")
+        keyed = articles | "KeyByPartition" >> beam.FlatMap(_claim_requests, shards, self.spill).with_outputs(REQUEST, main="articles")
         verdicts = (keyed[REQUEST]
                     | "ByIdShard" >> beam.GroupByKey()
                     | "ClaimIds" >> beam.ParDo(ClaimIdsDoFn(self.destination.output, self.run)))
         results = ({"article": keyed.articles, "verdict": verdicts}
                    | "JoinVerdicts" >> beam.CoGroupByKey()
-                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.destination, self.run, self.recorders))
+                   | "WriteParquet" >> beam.ParDo(WritePartitionDoFn(self.destination, self.run, self.recorders,
+                                                                        self.spill))
                    .with_outputs(DEAD, main="ok"))
         return results.ok, results[DEAD]
 

@@ -194,3 +194,30 @@ def test_seed_titles_are_tagged_with_offsets_into_the_title(tagged_run):
     estonia = [e for e in express["entities"] if e["canonical"] == "Estonia"]
     assert estonia and estonia[0]["label"] == "LOC" and estonia[0]["text"] == "Estonian"   # "Estonian Prime Minister"
     assert express["text"][estonia[0]["start"]:estonia[0]["end"]] == "Estonian"
+
+
+def test_exact_copies_take_their_originals_tags_without_a_parse():
+    """A wire story carried word for word is parsed once; a copy whose text names its own outlet is
+    parsed again (its outlet's name is an ORG there), and so is an edited copy."""
+    dofn = TagArticlesDoFn({"en": DEFAULT_NER_MODELS["en"]}, [])
+    dofn.setup()
+    parsed = []
+    real_parse = dofn.parse
+    dofn.parse = lambda articles: parsed.extend(a["article_id"] for a in articles) or real_parse(articles)
+    text = ("Kaja Kallas said that nothing can be ruled out. \u201cWe will support Ukraine,\u201d she told the "
+            "Express in Tallinn on Tuesday.")
+    make = lambda aid, outlet, body=text: new_article(article_id=aid, source=aid, language="en", outlet=outlet,
+                                                      title="Kallas on Ukraine", text=body)
+    first = list(dofn.process([make("wire", "wire.example"), make("copy-1", "daily.example")]))
+    later = list(dofn.process([make("copy-2", "herald.example"), make("own-name", "express.co.uk"),
+                               make("edited", "daily.example", text + " She spoke to reporters.")]))
+    by_id = {a["article_id"]: a for a in first + later}
+    assert parsed == ["wire", "own-name", "edited"]
+    fields = ("entities", "quotes", "stances", "title_entities", "title_quotes", "tone")
+    for copy in ("copy-1", "copy-2"):
+        assert {f: by_id[copy][f] for f in fields} == {f: by_id["wire"][f] for f in fields}
+    assert by_id["wire"]["quotes"][0]["speaker"] == "Kaja Kallas"
+    express = [e for e in by_id["own-name"]["entities"] if e["text"] == "Express"]
+    assert express and express[0]["label"] == "ORG"
+    by_id["copy-1"]["entities"].clear()  # each copy has its own lists, not the original's
+    assert by_id["wire"]["entities"]

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import apache_beam as beam
 import pytest
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -115,19 +117,52 @@ def labels_of(a):
     return a["article_id"], a["cluster_id"], a["is_duplicate"], a["duplicate_of"]
 
 
-def test_batch_form_labels_exact_near_trimmed_and_url_copies():
+@pytest.fixture(params=["inline", "spill"])
+def spill(request, tmp_path):
+    """What waits at the shuffles: in the shuffle itself (remote runners), or in a spill folder
+    (the local runner of `newsbeam run`); the labels must not depend on it."""
+    from transforms.spill import Spill
+    if request.param == "inline":
+        return Spill(None)
+    (tmp_path / "spill").mkdir()
+    return Spill(str(tmp_path / "spill"))
+
+
+def spilled_bytes(spill) -> int:
+    return sum(p.stat().st_size for p in Path(spill.folder).iterdir()) if spill.folder else 0
+
+
+def test_batch_form_labels_exact_near_trimmed_and_url_copies(spill):
     rows, expected = syndication_set()
     with beam.Pipeline(runner=FnApiRunner()) as p:
-        labelled, dead = p | beam.Create(list(reversed(rows))) | LabelSyndication()
+        labelled, dead = p | beam.Create(list(reversed(rows))) | LabelSyndication(spill=spill)
         assert_that(labelled | beam.Map(labels_of), equal_to(expected), label="labels")
         assert_that(dead, equal_to([]), label="no dead letters")
+    if spill.folder:  # the bodies and shingle sets went to disk, not through the shuffles
+        assert spilled_bytes(spill) > sum(len(r["text"]) for r in rows) / 4
 
 
-def test_canonical_tie_is_smallest_article_id():
+def test_canonical_tie_is_smallest_article_id(spill):
     rows = [article("zz", EXPRESS, 0), article("aa", EXPRESS, 0)]
     with beam.Pipeline(runner=FnApiRunner()) as p:
-        labelled, _ = p | beam.Create(rows) | LabelSyndication()
+        labelled, _ = p | beam.Create(rows) | LabelSyndication(spill=spill)
         assert_that(labelled | beam.Map(labels_of), equal_to([("aa", "aa", False, None), ("zz", "aa", True, "aa")]))
+
+
+def test_over_cap_buckets_pair_with_their_earliest_members(spill):
+    """Six bylined copies of one text share most bands; over a cap of 4 a band's members pair only
+    with its PIVOTS earliest, which still puts all six in one group under the earliest."""
+    names = ["Maria Lopez", "John Carter", "Aisha Khan", "Peter Novak", "Li Wei", "Sarah Kim"]
+    rows = [article(f"{i:032x}", f"By {name}\n\n{EXPRESS}\n\nReporting by {name}.", hours=6 - i)
+            for i, name in enumerate(names)]
+    earliest = rows[-1]["article_id"]
+    p = beam.Pipeline(runner=FnApiRunner())
+    labelled, _ = p | beam.Create(rows) | LabelSyndication(bucket_cap=4, spill=spill)
+    assert_that(labelled | beam.Map(lambda a: a["cluster_id"]), equal_to([earliest] * 6))
+    result = p.run()
+    result.wait_until_finish()
+    over = result.metrics().query(MetricsFilter().with_name("dedup.bucket_over_cap"))["counters"]
+    assert sum(c.committed for c in over) > 0
 
 
 @pytest.mark.parametrize("expiry_timers", [True, False], ids=["expiry-timers", "prune-on-touch"])

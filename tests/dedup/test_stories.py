@@ -14,13 +14,17 @@ from transforms.dedup.stories import (
     THRESHOLD,
     ClusterStories,
     DocFreq,
+    StoryPairsDoFn,
     block_keys,
+    bucket_records,
     edge_score,
-    nearest,
     node_features,
     node_vectors,
+    over_cap_buckets,
     scored_pairs,
 )
+from transforms.dedup.nearest import NearestEnds, nearest
+from transforms.packed import Records, groups, unpack
 from transforms.text.clean import split_title
 
 LENTA = split_title((SEEDS / "000_2d844df8e1464b56.txt").read_text(encoding="utf-8"))
@@ -82,6 +86,30 @@ def test_scored_pairs_agree_with_edge_score_pair_by_pair():
     assert [(i, j) for i, j, _ in scored_pairs(members)] == expected == [(0, 1)]
 
 
+def test_each_edge_is_made_once_in_the_first_shared_bucket_within_the_cap():
+    """Reports of one event share most of their buckets; every edge end comes out once, and the
+    edges are those of scoring every bucket within the cap and keeping distinct pairs."""
+    members = nodes(LENTA, EXPRESS, LENTA, EXPRESS, FOOTBALL, (EXPRESS[0], LENTA[1]))
+    shards = {}
+    for node in members:
+        for shard, record in bucket_records(node, 3):
+            combine = Records()
+            shards[shard] = combine.add_input(shards.get(shard) or combine.create_accumulator(), record)
+    for cap in (200, 4):
+        over = [b for keyed in shards.items() for b in over_cap_buckets(keyed, cap)]
+        expected = set()
+        for records in shards.values():
+            for _, packed in groups(records, min_size=2):
+                if len(packed) <= cap:
+                    bucket = sorted((unpack(p) for p in packed), key=lambda n: n["ref"])
+                    expected |= {(bucket[i]["ref"], bucket[j]["ref"]) for i, j, _ in scored_pairs(bucket)}
+        dofn = StoryPairsDoFn(THRESHOLD, 0.5, 3, cap)
+        ends = [(a[0], b[2]) for keyed in shards.items() for a, b in dofn.process(keyed, over)]
+        assert len(ends) == len(set(ends)) == 2 * len(expected), cap
+        assert {tuple(sorted(end)) for end in ends} == expected
+        assert (cap == 4) == bool(over) and expected, cap
+
+
 def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_best_of_each_other():
     neighbours = [("en", 0.9, "b"), ("en", 0.5, "c"), ("en", 0.4, "d"), ("en", 0.3, "e"), ("fr", 0.8, "f"),
                   ("fr", 0.7, "g"), ("ru", 0.6, "h")]
@@ -89,6 +117,23 @@ def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_be
     assert star == [("b", "c"), ("b", "d"), ("b", "z")]
     assert sorted(votes) == [("f", "z"), ("h", "z")]
     assert nearest("a", "en", [], same=3) == ([], [])
+
+
+def test_a_node_keeps_its_best_ends_of_each_language_where_they_are_made():
+    """Combined in any split, the ends NearestEnds keeps give `nearest` the same answer as all ends."""
+    import random
+    rng = random.Random(3)
+    ends = [(rng.choice("efr"), round(rng.choice([0.3, 0.5, 0.7, rng.random()]), 6), f"n{rng.randrange(60):02d}")
+            for _ in range(200)]
+    combine = NearestEnds(3)
+    parts = []
+    for start in range(0, len(ends), 37):
+        acc = combine.create_accumulator()
+        for end in ends[start:start + 37]:
+            acc = combine.add_input(acc, end)
+        parts.append(acc)
+    kept = combine.extract_output(combine.merge_accumulators(parts))
+    assert len(kept) == 9 and nearest("z", "e", kept, 3, 1) == nearest("z", "e", ends, 3, 1)
 
 
 def row(aid, title_text, hours=0, cluster=None, language="en", entities=None):

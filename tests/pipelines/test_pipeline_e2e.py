@@ -122,11 +122,22 @@ def test_rerun_leaves_the_same_rows(mixed_inputs, tmp_path):
 
 
 def test_two_worker_processes_give_the_same_rows(mixed_inputs, tmp_path):
+    """Two processes share one spill folder (each writes its own files, reads the other's)."""
+    spill = tmp_path / "spill"
+    spill.mkdir()
     newsbeam("run", "--input", mixed_inputs, "--output", tmp_path / "one")
-    newsbeam("run", "--input", mixed_inputs, "--output", tmp_path / "two",
+    newsbeam("run", "--input", mixed_inputs, "--output", tmp_path / "two", "--spill_dir", spill,
              "--direct_num_workers=2", "--direct_running_mode=multi_processing")
     strip = lambda rows: [{k: v for k, v in r.items() if k != "fetched_at"} for r in rows]
     assert strip(read_articles(tmp_path / "one")) == strip(read_articles(tmp_path / "two"))
+    assert list(spill.iterdir()) == []   # the run's spill subfolder went with the run
+
+
+def test_rows_do_not_depend_on_where_the_shuffles_wait(mixed_inputs, tmp_path):
+    """On disk (the default of a local run) or in memory (`--spill_dir none`, what remote runners do)."""
+    newsbeam("run", "--input", mixed_inputs, SEEDS, "--output", tmp_path / "disk")
+    newsbeam("run", "--input", mixed_inputs, SEEDS, "--output", tmp_path / "memory", "--spill_dir", "none")
+    assert read_articles(tmp_path / "disk") == read_articles(tmp_path / "memory")
 
 
 def test_bad_inputs_end_as_dead_letters_and_the_counts_add_up(tmp_path):
@@ -164,6 +175,7 @@ def test_bad_inputs_end_as_dead_letters_and_the_counts_add_up(tmp_path):
     (["--input", str(SEEDS), "--output", "OUT", "--no-such-option"], "unknown option --no-such-option"),
     (["--input", str(SEEDS), "--output", "OUT", "--config", "/nonexistent.yaml"], "cannot read config"),
     (["--output", "OUT"], "--input is required"),
+    (["--input", str(SEEDS), "--output", "OUT", "--spill_dir", "/nonexistent/spill"], "--spill_dir /nonexistent/spill"),
 ])
 def test_a_run_that_cannot_start_exits_2_with_one_line(args, message, tmp_path):
     args = [str(tmp_path / "o") if a == "OUT" else a for a in args]

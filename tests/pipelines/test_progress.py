@@ -1,6 +1,8 @@
 """Live progress of `newsbeam run`: real runs, in-process and multi-process, seen from stderr."""
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import pty
 import re
@@ -11,12 +13,12 @@ import time
 
 import pytest
 
-from pipelines.progress import format_progress, snapshot
+from pipelines.progress import Rate, format_progress, snapshot
 from tests.conftest import ROOT, newsbeam
 from transforms.runtime import ENV, note
 
-PROGRESS_LINE = re.compile(r"newsbeam run: (\d+):(\d\d) elapsed · (\d+) inputs read \(([\d.]+)/s\)"
-                           r" · (\d+) articles written · (\d+) dead letters")
+PROGRESS_LINE = re.compile(r"newsbeam run: (\d+):(\d\d) elapsed · (\d+) (?:of (\d+) )?inputs read \(([^)]*)\)"
+                           r" · (\d+) articles written · (\d+) dead letters(?: · [\d.]+ [MG]B)?")
 PAGE = """<!doctype html><html><head><title>Council approves budget {i} | Herald</title></head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a></nav><article><h1>Council approves budget {i}</h1>
 <p>The city council approved budget number {i} on Tuesday after a long debate about transport
@@ -38,7 +40,12 @@ def make_inputs(folder, count: int = 150, broken: int = 5):
 
 def progress_lines(stderr: str) -> list[tuple[int, int, int]]:
     """(inputs, written, dead) of every progress log line."""
-    return [(int(m[3]), int(m[5]), int(m[6])) for m in PROGRESS_LINE.finditer(stderr)]
+    return [(int(m[3]), int(m[6]), int(m[7])) for m in PROGRESS_LINE.finditer(stderr)]
+
+
+def totals(stderr: str) -> set[int]:
+    """The input totals the progress lines gave (counted up front, so once known always the same)."""
+    return {int(m[4]) for m in PROGRESS_LINE.finditer(stderr) if m[4]}
 
 
 def assert_progress(result, inputs_total: int):
@@ -52,8 +59,11 @@ def assert_progress(result, inputs_total: int):
     for earlier, later in zip(lines, lines[1:]):
         assert all(b >= a for a, b in zip(earlier, later)), lines
     assert all(inputs <= inputs_total for inputs, _, _ in lines)
-    # the end-of-run summary stays, with the exact counts
+    # the end-of-run summary stays, with the exact counts, and says how much memory the run took
     assert f"{inputs_total} inputs from {inputs_total} files" in result.stdout
+    assert re.search(r"peak memory [\d.]+ [MG]B \(all processes of the run\)", result.stdout), result.stdout
+    # the inputs were counted before they were read: the total is the summary's
+    assert totals(result.stderr) == {inputs_total}, result.stderr[-2000:]
     return lines
 
 
@@ -130,3 +140,50 @@ def test_counts_from_several_processes():
 def test_note_without_a_display_does_nothing(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     note("read.out", 1)  # no socket, no thread, no error
+
+
+def test_progress_line_with_a_total_says_how_long_the_rest_takes():
+    counts = {"files": 3, "inputs": 1000, "written": 0, "already_present": 0, "dead": 2}
+    line = format_progress(counts, 125.0, total=5000, rate=8.0, memory=1900 << 20)
+    assert line == ("2:05 elapsed · 1000 of 5000 inputs read (8.0/s, 8:20 left) · 0 articles written"
+                    " · 2 dead letters · 1.86 GB")
+    assert "1:23:20 left" in format_progress(counts, 125.0, total=41000, rate=8.0)
+    done = format_progress({**counts, "inputs": 5000, "written": 1200}, 700.0, total=5000, rate=0.0)
+    assert "5000 of 5000 inputs read (all read; grouping copies and stories, writing) · 1200 articles written" in done
+    # no total yet (still counting) or nothing read yet: the rate alone
+    assert "1000 inputs read (8.0/s)" in format_progress(counts, 125.0, total=None, rate=8.0)
+
+
+def test_rate_is_that_of_the_last_minute():
+    rate = Rate(window=60.0, start=0.0)
+    assert rate.add(10.0, 0) == 0.0              # models loading: nothing read yet
+    assert rate.add(30.0, 100) == pytest.approx(100 / 30)
+    for t in range(31, 200):
+        last = rate.add(float(t), 100 + 10 * (t - 30))  # then a steady 10 per second
+    assert last == pytest.approx(10.0, rel=0.02)
+
+
+def test_inputs_are_counted_as_the_reader_counts_them(tmp_path):
+    from transforms.ingest.read import count_inputs
+    from transforms.ingest.inputs import resolve_inputs
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "page.html").write_text(PAGE.format(i=1), encoding="utf-8")
+    (folder / "empty.html").write_bytes(b"")
+    lines = [json.dumps({"id": f"r{i}", "text": f"Article {i} text."}) for i in range(7)]
+    (folder / "records.jsonl").write_text("\n".join(lines[:3] + ["", "not json"] + lines[3:]) + "\n\n", encoding="utf-8")
+    with gzip.open(folder / "more.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    (folder / "feed.xml").write_text(FEED, encoding="utf-8")
+    files = {f.source: f for f in resolve_inputs([str(folder)])}
+    counted = {source: count_inputs(f) for source, f in files.items()}
+    assert counted == {"page.html": 1, "empty.html": 1, "records.jsonl": 8, "more.jsonl.gz": 7, "feed.xml": 2}
+    result = newsbeam("run", "--input", folder, "--output", tmp_path / "out", "--progress", "off")
+    assert f"{sum(counted.values())} inputs from 5 files" in result.stdout
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>
+<item><title>One</title><link>https://herald.example/one</link><description>The council met on Tuesday
+and approved the budget after a long debate.</description></item>
+<item><title>Two</title><link>https://herald.example/two</link><description>The mayor said the plan
+keeps the libraries open.</description></item></channel></rss>"""

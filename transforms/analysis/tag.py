@@ -17,12 +17,16 @@ Stances come from stance/ (`RuleBasedStance`); without `--targets` the column st
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import pickle
+import zlib
 
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
 from transforms.analysis.entities import NATASHA, canonical_names, load_tagger, ner_models
+from transforms.analysis.names import outlet_name
 from transforms.analysis.quotes import extract_quotes
 from transforms.analysis.stance import MultilingualStance
 from transforms.analysis.tone import document_tone, load_analyzer
@@ -34,6 +38,24 @@ DEFAULT_BATCH_SIZE = 32
 # spaCy's memory grows with the text; news is far shorter, and a 2 MB "article" is a data error.
 MAX_TAG_CHARS = 100_000
 MAX_TITLE_CHARS = 1_000
+# Exact copies (wire stories carried word for word) take their original's tags: the packed tags of
+# recent articles are kept, up to this many bytes per worker.
+REUSE_BYTES = 64 << 20
+TAG_FIELDS = ("entities", "quotes", "stances", "title_entities", "title_quotes", "tone")
+
+
+def reuse_key(article: dict) -> bytes:
+    """What an article's tags depend on: language, title, text, and its outlet's name when the text
+    has it (an outlet's own name is tagged ORG: names.type_outlets)."""
+    language, title, text = article.get("language") or "und", article.get("title") or "", article.get("text") or ""
+    own = outlet_name(article.get("outlet")) or ""
+    if own and own not in f"{title}\n{text}".casefold():  # a superset of names._key(entity) == own
+        own = ""
+    key = hashlib.blake2b(digest_size=16)
+    for part in (language, own, title, text):
+        key.update(str(part).encode("utf-8", "surrogatepass"))
+        key.update(b"\x1f")
+    return key.digest()
 
 
 def check_models(models: dict[str, str]) -> None:
@@ -62,13 +84,41 @@ class TagArticlesDoFn(StageDoFn):
         self._entities = counter("tag.entities")
         self._quotes = counter("tag.quotes")
         self._stances = counter("tag.stances")
+        self._reused = counter("tag.reused")
 
     def setup(self):
+        from cachetools import LRUCache
         self.taggers = {}
         self.analyzer = load_analyzer()
         self.stance = MultilingualStance(self.targets) if self.targets else None
+        self.recent = LRUCache(maxsize=REUSE_BYTES, getsizeof=len)   # reuse_key → packed tags
 
     def process(self, batch):
+        """Exact copies of an article tagged before (or earlier in the batch) take its tags; the rest
+        are parsed."""
+        fresh, copies, keys = [], [], {}
+        for article in batch:
+            key = reuse_key(article)
+            if key in self.recent or key in keys:
+                copies.append((article, key))
+            else:
+                keys[key] = article
+                fresh.append(article)
+        yield from self._tag_fresh(fresh, keys)
+        for article, key in copies:
+            packed = self.recent.get(key)
+            if packed is None:  # its original became a dead letter (or left the cache): parse it
+                yield from self._tag_fresh([article], {key: article})
+                continue
+            article.update(pickle.loads(zlib.decompress(packed)))
+            self._reused.inc()
+            if (article.get("language") or "und") not in self.models:
+                self._untagged.inc()
+            self._count(article)
+            self._out.inc()
+            yield article
+
+    def _tag_fresh(self, batch, keys: dict):
         # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
         # worker lives; a memory zone per batch gives those strings back when the batch is done.
         with contextlib.ExitStack() as zones:
@@ -80,7 +130,18 @@ class TagArticlesDoFn(StageDoFn):
                 if tagger is not None and tagger.backend == "spacy":
                     zones.enter_context(tagger.nlp.memory_zone())
             outputs = list(self._tag_batch(batch))
+        by_identity = {id(article): key for key, article in keys.items()}
+        for output in outputs:
+            key = by_identity.get(id(output))
+            if key is not None:  # a tagged article (not a dead letter): keep its tags for its copies
+                tags = {field: output[field] for field in TAG_FIELDS}
+                self.recent[key] = zlib.compress(pickle.dumps(tags, protocol=pickle.HIGHEST_PROTOCOL), 1)
         yield from outputs
+
+    def _count(self, article: dict) -> None:
+        self._entities.inc(len(article["entities"]))
+        self._quotes.inc(len(article["quotes"]))
+        self._stances.inc(len(article["stances"]))
 
     def _tag_batch(self, batch):
         try:
@@ -155,9 +216,7 @@ class TagArticlesDoFn(StageDoFn):
         article["entities"], article["quotes"], article["stances"] = entities, quotes, stances
         article["title_entities"], article["title_quotes"] = title_entities, title_quotes
         article["tone"] = document_tone(self.analyzer, text, language, spacy_doc)
-        self._entities.inc(len(entities))
-        self._quotes.inc(len(quotes))
-        self._stances.inc(len(stances))
+        self._count(article)
         return article
 
 

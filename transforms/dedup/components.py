@@ -41,50 +41,88 @@ def components(edges, rounds: int = LABEL_ROUNDS) -> dict:
     return labels
 
 
-def _spread(joined):
-    """One propagation round at one node: its label to every neighbour and to itself."""
-    node, group = joined
-    labels = list(group["label"])
-    if not labels:
-        return
-    label = labels[0]
-    yield node, label
-    for other in group["adjacent"]:
-        yield other, label
+class _Smallest(beam.CombineFn):
+    """(label, neighbours or None) values → [smallest label, the node's own neighbours]: one round of
+    propagation at one node. Combined where the messages are made, so a round holds one small
+    accumulator per node instead of every message."""
+
+    def create_accumulator(self):
+        return [None, None]
+
+    def add_input(self, acc, value):
+        label, neighbours = value
+        if acc[0] is None or label < acc[0]:
+            acc[0] = label
+        if neighbours is not None:
+            acc[1] = neighbours
+        return acc
+
+    def merge_accumulators(self, accs):
+        merged = self.create_accumulator()
+        for label, neighbours in accs:
+            if label is not None:
+                self.add_input(merged, (label, neighbours))
+            elif neighbours is not None:
+                merged[1] = neighbours
+        return merged
+
+    def extract_output(self, acc):
+        return acc[0], acc[1] or ()
+
+
+def _initial(keyed):
+    """(id, [(own ref, neighbour id)]) → (id, (own ref, neighbour ids))."""
+    node, ends = keyed
+    ends = list(ends)
+    return node, (min(own for own, _ in ends), tuple(sorted({other for _, other in ends})))
+
+
+def _messages(state):
+    """A node's label to itself (with its neighbours, which it keeps) and to every neighbour."""
+    node, (label, neighbours) = state
+    yield node, (label, neighbours)
+    for other in neighbours:
+        yield other, (label, None)
 
 
 class ConnectedComponents(beam.PTransform):
     """edges (ref_a, ref_b) → (id, label ref) for every node on an edge, by `rounds` of min-label
-    propagation; a last round counts the nodes whose label still changed (`<namespace>.unconverged`)."""
+    propagation; a last round counts the nodes whose label still changed (`<namespace>.unconverged`).
+
+    Each node's state (label, neighbour ids) travels from round to round, so one round's messages are
+    all a round holds: the adjacency is not kept beside every round."""
 
     def __init__(self, rounds: int = LABEL_ROUNDS, namespace: str = "dedup"):
         super().__init__()
         self.rounds, self.namespace = rounds, namespace
 
     def expand(self, edges):
-        adjacent = edges | "Adjacency" >> beam.FlatMap(lambda e: [(e[0][1], e[1][1]), (e[1][1], e[0][1])])
-        labels = (edges
-                  | "OwnLabels" >> beam.FlatMap(lambda e: [(e[0][1], e[0]), (e[1][1], e[1])])
-                  | "FirstLabel" >> beam.CombinePerKey(min))
+        states = (edges
+                  | "Ends" >> beam.FlatMap(lambda e: [(e[0][1], (e[0], e[1][1])), (e[1][1], (e[1], e[0][1]))])
+                  | "Adjacency" >> beam.GroupByKey()
+                  | "Initial" >> beam.Map(_initial))
         for i in range(self.rounds):
-            labels = ({"adjacent": adjacent, "label": labels}
-                      | f"Meet{i}" >> beam.CoGroupByKey()
-                      | f"Spread{i}" >> beam.FlatMap(_spread)
-                      | f"Min{i}" >> beam.CombinePerKey(min))
+            states = (states
+                      | f"Spread{i}" >> beam.FlatMap(_messages)
+                      | f"Min{i}" >> beam.CombinePerKey(_Smallest()))
         unconverged = counter(f"{self.namespace}.unconverged")
 
-        def check(joined):
-            node, group = joined
-            label = list(group["label"])[0]
-            best = min([label, *group["neighbour"]])
-            if best != label:
-                unconverged.inc()
-            yield node, best
+        def check(state):
+            node, (label, neighbours) = state
+            yield node, (label, True)
+            for other in neighbours:
+                yield other, (label, False)
 
-        neighbour_labels = ({"adjacent": adjacent, "label": labels}
-                            | "MeetCheck" >> beam.CoGroupByKey()
-                            | "SpreadCheck" >> beam.FlatMap(
-                                lambda j: [(o, list(j[1]["label"])[0]) for o in j[1]["adjacent"]]))
-        return ({"label": labels, "neighbour": neighbour_labels}
-                | "JoinCheck" >> beam.CoGroupByKey()
-                | "Check" >> beam.FlatMap(check))
+        def final(keyed):
+            node, labels = keyed
+            labels = list(labels)
+            own = next(label for label, is_own in labels if is_own)
+            best = min(label for label, _ in labels)
+            if best != own:
+                unconverged.inc()
+            return node, best
+
+        return (states
+                | "SpreadCheck" >> beam.FlatMap(check)
+                | "MeetCheck" >> beam.GroupByKey()
+                | "Check" >> beam.Map(final))

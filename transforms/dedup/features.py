@@ -5,7 +5,7 @@ per-language lists, which need no model); it is counted as `language:word`, so e
 get their own document frequency: German function words that survive the list are common among
 German articles however few of them a run has, and never meet an English word. Features are hashed
 (murmurhash3 into N_FEATURES slots), so nothing holds a vocabulary and the run's document
-frequencies fit in one fixed-size array (stories.DocFreq) whatever the number of articles; the
+frequencies fit in one fixed-size array (DocFreq) whatever the number of articles; the
 weights themselves are learnt from the run.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+import apache_beam as beam
 import numpy as np
 
 N_FEATURES = 1 << 20
@@ -86,3 +87,36 @@ def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def count_document(acc, feats, sign: int = 1):
+    """(documents per language, document counts) with one node's features added (sign -1: taken out)."""
+    by_language, df = acc
+    language, terms, _, items, in_language, _ = feats
+    by_language[language] = by_language.get(language, 0) + sign
+    for indices in (terms, items, in_language):
+        df[np.unique(indices)] += sign
+    return by_language, df
+
+
+class DocFreq(beam.CombineFn):
+    """(documents per language, per-feature document counts) over the run: a fixed-size array,
+    whatever the input. Inputs are stories.node_features tuples."""
+
+    def create_accumulator(self):
+        return {}, np.zeros(N_FEATURES, dtype=np.int32)
+
+    def add_input(self, acc, feats):
+        return count_document(acc, feats)
+
+    def merge_accumulators(self, accs):
+        accs = list(accs)
+        by_language, df = accs[0]
+        for other_languages, other in accs[1:]:
+            for language, n in other_languages.items():
+                by_language[language] = by_language.get(language, 0) + n
+            df = df + other
+        return by_language, df
+
+    def extract_output(self, acc):
+        return acc

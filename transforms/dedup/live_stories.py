@@ -28,9 +28,9 @@ from schemas.dead_letter import DEAD
 from transforms.dedup.incremental import DecideLabelDoFn, MatchInBucketDoFn
 from transforms.dedup.index import REFRESH_SECONDS, days_around
 from transforms.dedup import signature
-from transforms.dedup.features import N_FEATURES
+from transforms.dedup.features import N_FEATURES, count_document
 from transforms.dedup.stories import (BUCKET_CAP, CROSS_THRESHOLD, EARLIER, NEW, THRESHOLD, WINDOW_DAYS, block_keys,
-                                      count_document, is_edge, node_vectors, story_candidate)
+                                      is_edge, node_vectors, story_candidate)
 from transforms.dedup.story_index import read_story_day
 from transforms.stage import StageDoFn
 
@@ -54,7 +54,7 @@ class StoryCache:
     def __init__(self, story_dir: str, window_days: float, reach_days: float, keep_days: int):
         self.story_dir, self.window_days, self.reach_days, self.keep_days = story_dir, window_days, reach_days, keep_days
         self.days: dict[int, dict] = {}
-        self.df = ({}, np.zeros(N_FEATURES, dtype=np.int32))   # as stories.DocFreq: per language, per feature
+        self.df = ({}, np.zeros(N_FEATURES, dtype=np.int32))   # as features.DocFreq: per language, per feature
 
     def vectors(self, feats) -> dict:
         return node_vectors(feats, self.df)

@@ -62,9 +62,23 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall((text or "").casefold())
 
 
+# Words repeat across articles: each one's hash is computed once per WORD_CACHE distinct words.
+WORD_CACHE = 100_000
+_WORD_HASHES: dict[str, int] = {}
+
+
+def _word_hash(token: str) -> int:
+    if len(_WORD_HASHES) >= WORD_CACHE:
+        _WORD_HASHES.clear()
+    value = _WORD_HASHES[token] = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(),
+                                                 "little")
+    return value
+
+
 def _word_hashes(tokens: list[str]) -> np.ndarray:
-    return np.array([int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
-                     for t in tokens], dtype=np.uint64)
+    known = _WORD_HASHES
+    return np.fromiter((known[t] if t in known else _word_hash(t) for t in tokens), dtype=np.uint64,
+                       count=len(tokens))
 
 
 def shingle_set(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
@@ -90,10 +104,18 @@ def _identity(value):
     return value
 
 
+_PERMUTATIONS: dict[int, object] = {}
+
+
 def minhash_signature(shingles: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
-    """datasketch MinHash of the shingle hashes (already uniform 32-bit values, so no re-hashing)."""
+    """datasketch MinHash of the shingle hashes (already uniform 32-bit values, so no re-hashing).
+    The permutations depend only on the seed: drawn once per process, not once per article."""
     from datasketch import MinHash
-    m = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity)
+    template = _PERMUTATIONS.get(num_perm)
+    if template is None:
+        template = _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity)
+    m = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity, permutations=template.permutations,
+                scheme=template.scheme)
     if len(shingles):
         m.update_batch(shingles.astype(np.uint64))
     return m.hashvalues.astype(np.uint32)
@@ -140,6 +162,55 @@ def node_ref(node: dict) -> tuple[str, str, str]:
 
 def is_exact_key(key: str) -> bool:
     return key.startswith(("h:", "u:"))
+
+
+# --------------------------------------------------------------------------- compact forms of a node
+# What the batch shuffles carry instead of strings: a bucket as (shard, 63-bit key), a node as a 63-bit
+# number and its rank as two 64-bit numbers. A clash of two 63-bit hashes among a million articles has
+# a chance of about 5e-8.
+
+EXACT_SHARDS = {"h": BANDS, "u": BANDS + 1}   # band buckets are sharded by band, exact keys by kind
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+_YEAR_ONE = dt.datetime(1, 1, 1)
+
+
+_MASK63 = (1 << 63) - 1   # Beam's coders take signed 64-bit integers
+
+
+def hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") & _MASK63
+
+
+def bucket_of(key: str) -> tuple[int, int]:
+    """(shard, 64-bit bucket) of a bucket key: a band key's own hash in its band's shard, an exact
+    key's hash in the shard of its kind."""
+    kind, _, value = key.partition(":")
+    if kind in EXACT_SHARDS:
+        return EXACT_SHARDS[kind], hash64(key)
+    return int(kind[1:]), int(value, 16) & _MASK63
+
+
+def is_exact_shard(shard: int) -> bool:
+    return shard >= BANDS
+
+
+def node_number(article_id: str) -> int:
+    """A node's 64-bit number (a hash of its id): what identifies it in the compact shuffles."""
+    return hash64(article_id)
+
+
+def rank_order(rank: str) -> tuple[int, int]:
+    """rank_key as two 64-bit numbers that sort like it: (priority and microseconds of the rank time,
+    the id's order). newsbeam's ids are 32 hex digits, whose first 16 sort like the whole; another id
+    sorts by its first 8 bytes (ties beyond them fall back on node_number)."""
+    priority, when, article_id = rank.split("|", 2)
+    moment = dt.datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%f") - _YEAR_ONE
+    micros = (moment.days * 86400 + moment.seconds) * 1_000_000 + moment.microseconds
+    if _HEX_ID.fullmatch(article_id):
+        order = int(article_id[:16], 16)
+    else:
+        order = int.from_bytes(article_id.encode("utf-8")[:8].ljust(8, b"\0"), "big")
+    return (int(priority) << 62) | micros, order
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

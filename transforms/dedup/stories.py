@@ -53,9 +53,12 @@ import numpy as np
 
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.features import N_FEATURES, cosine
-from transforms.packed import pack, unpack
+from transforms.dedup.features import N_FEATURES, DocFreq, cosine
+from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
+from transforms.dedup.signatures import hash64
+from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.stage import StageDoFn
 
 TOP_TERMS = 60
@@ -70,12 +73,10 @@ EVENT_FREE = 0.35       # a pair this close in words needs no shared item (repor
 # Measured on the WMT21 pairs (eval/crosslingual.py): a document and its translation have median
 # cross-lingual cosine 0.84; other documents of other languages a 99.9th percentile of 0.18.
 CROSS_THRESHOLD = 0.5
-NEAREST = 3             # best edges a node keeps to nodes of its own language
-CROSS_NEAREST = 1       # ... and to nodes of each other language: one bridge is enough
 WINDOW_DAYS = 3
 BUCKET_CAP = 200
+BUCKET_SHARDS = 64      # bucket records are gathered per shard of the bucket hash (Records)
 NODE = "node"
-VOTE = "vote"
 NODE_VERSION = 2        # of story_candidate's contents: bump it when they change (the story index keeps them)
 EARLIER, NEW = "0", "1"  # rank prefixes: nodes of rows already written come first
 
@@ -160,9 +161,10 @@ def _one_event(a: dict, b: dict, score: float) -> bool:
 
 
 def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
-                 window: int = WINDOW_DAYS) -> list[tuple[int, int, float]]:
+                 window: int = WINDOW_DAYS, owned=None) -> list[tuple[int, int, float]]:
     """(i, j, score), i < j, of the members that are edges: the cosines of a bucket in two sparse
-    products (the same decisions as edge_score, pair by pair)."""
+    products (the same decisions as edge_score, pair by pair). `owned(i, j)`, when given, says which
+    pairs this bucket decides (the others are decided in another bucket they share)."""
     if len(members) < 2:
         return []
     same = _cosines(members, "vector")
@@ -170,7 +172,7 @@ def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_thresh
     out = []
     for i, j in sorted(set(same) | set(cross)):
         a, b = members[i], members[j]
-        if abs(a["day"] - b["day"]) > window:
+        if abs(a["day"] - b["day"]) > window or (owned is not None and not owned(i, j)):
             continue
         if a["lang"] == b["lang"]:
             score = same.get((i, j), 0.0)
@@ -193,80 +195,35 @@ def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
     return {(int(i), int(j)): float(c) for i, j, c in zip(product.row, product.col, product.data) if i < j}
 
 
-def nearest(node_ref, language: str, neighbours, same: int = NEAREST,
-            cross: int = CROSS_NEAREST) -> tuple[list[tuple], list[tuple]]:
-    """(star edges, cross-language votes) of one node. `neighbours`: (language, score, ref) of every
-    edge at the node. It keeps its `same` best in its own `language`, as a star from the smallest ref
-    among it and them (the same components as the edges, in fewer propagation rounds); and votes for
-    its `cross` best in each other language: such an edge stays only when both ends vote for it,
-    since cross-lingual scores rest on a few names and numbers and a report that is the second
-    choice of the other side is mostly one on another event with the same people (a digest, a
-    commentary)."""
-    best: dict = {}
-    for other, score, ref in neighbours:
-        best.setdefault(other, []).append((-score, ref))
-    kept, votes = {node_ref}, []
-    for other, ranked in best.items():
-        chosen = [ref for _, ref in sorted(ranked)[:same if other == language else cross]]
-        if other == language:
-            kept.update(chosen)
-        else:
-            votes.extend(tuple(sorted((node_ref, ref))) for ref in chosen)
-    members = sorted(kept)
-    return [(members[0], other) for other in members[1:]], votes
-
-
-def count_document(acc, feats, sign: int = 1):
-    """(documents per language, document counts) with one node's features added (sign -1: taken out)."""
-    by_language, df = acc
-    language, terms, _, items, in_language, _ = feats
-    by_language[language] = by_language.get(language, 0) + sign
-    for indices in (terms, items, in_language):
-        df[np.unique(indices)] += sign
-    return by_language, df
-
-
-class DocFreq(beam.CombineFn):
-    """(documents per language, per-feature document counts) over the run: a fixed-size array,
-    whatever the input."""
-
-    def create_accumulator(self):
-        return {}, np.zeros(N_FEATURES, dtype=np.int32)
-
-    def add_input(self, acc, feats):
-        return count_document(acc, feats)
-
-    def merge_accumulators(self, accs):
-        accs = list(accs)
-        by_language, df = accs[0]
-        for other_languages, other in accs[1:]:
-            for language, n in other_languages.items():
-                by_language[language] = by_language.get(language, 0) + n
-            df = df + other
-        return by_language, df
-
-    def extract_output(self, acc):
-        return acc
-
-
 class StoryNodeDoFn(StageDoFn):
-    """article → the article, and on NODE (cluster_id, representative candidate (rank, id, day,
-    features, story))."""
+    """article → (cluster_id, packed article), and on NODE (cluster_id, representative candidate
+    (rank, id, day, packed features, story))."""
 
     stage = "stories"
+
+    def __init__(self, spill: Spill = INLINE):
+        super().__init__()
+        self.spill = spill
 
     def setup(self):
         signature.countries(), signature.months()
 
     def process_element(self, article):
-        when, *rest = story_candidate(article)
-        yield article
-        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (f"{NEW}|{when}", *rest, article["cluster_id"])))
+        when, article_id, day, feats = story_candidate(article)
+        yield article["cluster_id"], pack(article, self.spill)   # it waits at JoinLabels for the whole stage
+        yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (f"{NEW}|{when}", article_id, day,
+                                                                      pack(feats, self.spill), article["cluster_id"])))
 
 
-def _vector_node(keyed, df):
+def _vector_node(keyed, df, spill: Spill):
     cluster_id, (when, _, day, feats, story) = keyed
-    return {"ref": (f"{when}|{cluster_id}", cluster_id, story), "day": day, **node_vectors(feats, df)}
+    return {"ref": (f"{when}|{cluster_id}", cluster_id, story), "day": day, **node_vectors(unpack(feats, spill), df)}
+
+
+def _packed_features(keyed, spill: Spill):
+    """An earlier candidate (story_index.EarlierStories) with its features packed like the run's own."""
+    cluster_id, (when, article_id, day, feats, story) = keyed
+    return cluster_id, (when, article_id, day, pack(feats, spill), story)
 
 
 def _is_new_edge(edge) -> bool:
@@ -274,44 +231,57 @@ def _is_new_edge(edge) -> bool:
     return not (edge[0][0].startswith(f"{EARLIER}|") and edge[1][0].startswith(f"{EARLIER}|"))
 
 
-class StoryPairsDoFn(beam.DoFn):
-    """A bucket's nodes → every edge among them, at both ends: ((ref, language), (other's language,
-    score, other ref))."""
+def bucket_records(node: dict, window: int, spill: Spill = INLINE):
+    """(shard, (bucket, packed node)) for each of the node's buckets (block_keys, hashed): the node
+    is packed once, with its buckets, so on a spill disk each further bucket costs a 16-byte handle."""
+    buckets = sorted({hash64(f"{kind}:{feature}:{block}") for kind, feature, block in block_keys(node, window)})
+    packed = pack({**node, "buckets": buckets}, spill)
+    for bucket in buckets:
+        yield bucket % BUCKET_SHARDS, (bucket, packed)
 
-    def __init__(self, threshold: float, cross_threshold: float, window: int, cap: int):
+
+def over_cap_buckets(keyed, cap: int):
+    """The buckets of a shard's Records with more than `cap` nodes (skipped: see the module doc)."""
+    over = counter("stories.bucket_over_cap")
+    for bucket, _ in groups(keyed[1], min_size=cap + 1):
+        over.inc()
+        yield bucket
+
+
+def _first_shared(buckets: list[int], other: set[int], over: frozenset) -> int:
+    """The first of a node's (sorted) buckets that the other node is in too and that is within the cap."""
+    return next(k for k in buckets if k in other and k not in over)
+
+
+class StoryPairsDoFn(beam.DoFn):
+    """A shard's Records of buckets → every edge among each bucket's nodes, at both ends: ((ref,
+    language), (other's language, score, other ref)). Two nodes share up to 40 buckets; the pair is
+    decided in the first of them (by hash) that is within the cap, so each edge is made once."""
+
+    def __init__(self, threshold: float, cross_threshold: float, window: int, cap: int, spill: Spill = INLINE):
         super().__init__()
         self.threshold, self.cross_threshold, self.window, self.cap = threshold, cross_threshold, window, cap
-        self._over_cap = counter("stories.bucket_over_cap")
+        self.spill = spill
+        self._over = (None, frozenset())
 
-    def process(self, keyed):
-        _, nodes = keyed
-        members = []
-        for node in nodes:
-            members.append(node)
-            if len(members) > self.cap:
-                self._over_cap.inc()
-                return
-        members.sort(key=lambda n: n["ref"])
-        for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window):
-            a, b = members[i], members[j]
-            yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
-            yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
-
-
-class _NearestDoFn(beam.DoFn):
-    def __init__(self, same: int, cross: int):
-        super().__init__()
-        self.same, self.cross = same, cross
-
-    def process(self, keyed):
-        (ref, language), neighbours = keyed
-        star, votes = nearest(ref, language, neighbours, self.same, self.cross)
-        yield from star
-        for vote in votes:
-            yield beam.pvalue.TaggedOutput(VOTE, vote)
+    def process(self, keyed, over_cap):
+        if self._over[0] is not over_cap:
+            self._over = (over_cap, frozenset(over_cap))
+        over = self._over[1]
+        _, records = keyed
+        for bucket, nodes in groups(records, min_size=2):
+            if len(nodes) > self.cap:
+                continue
+            members = sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"])
+            sets = [set(m["buckets"]) for m in members]
+            owned = lambda i, j, bucket=bucket: _first_shared(members[i]["buckets"], sets[j], over) == bucket  # noqa: E731
+            for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window, owned):
+                a, b = members[i], members[j]
+                yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
+                yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
 
 
-def _set_story(joined):
+def _set_story(joined, spill: Spill):
     """A group's rows take their component's story, unless the group was written before: then the
     story its rows already carry."""
     cluster_id, group = joined
@@ -319,40 +289,47 @@ def _set_story(joined):
     labels = own if own and own[0][0].startswith(f"{EARLIER}|") else list(group["label"]) or own
     story = labels[0][2] if labels else cluster_id
     for packed in group["article"]:
-        article = unpack(packed)
+        article = unpack(packed, spill)
         article["story_id"] = story
         yield article
 
 
 class ClusterStories(beam.PTransform):
-    """articles (with cluster_id) → (articles with story_id; dead letters)."""
+    """articles (with cluster_id) → (articles with story_id; dead letters). `spill` (a local run's,
+    transforms/spill.py) keeps the articles, features and bucket members on disk while they wait."""
 
     def __init__(self, threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS, bucket_cap: int = BUCKET_CAP,
                  rounds: int = 8, cross_threshold: float = CROSS_THRESHOLD, nearest: int = NEAREST,
-                 cross_nearest: int = CROSS_NEAREST, earlier: beam.PTransform | None = None):
+                 cross_nearest: int = CROSS_NEAREST, earlier: beam.PTransform | None = None,
+                 spill: Spill = INLINE):
         super().__init__()
+        self.spill = spill
         self.threshold, self.window, self.cap, self.rounds = threshold, int(window_days), bucket_cap, rounds
         self.cross_threshold, self.nearest, self.cross_nearest = cross_threshold, int(nearest), int(cross_nearest)
         self.earlier = earlier
 
     def expand(self, articles):
         from schemas.dead_letter import DEAD
-        results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn()).with_outputs(NODE, DEAD, main="articles")
+        spill = self.spill
+        results = articles | "Terms" >> beam.ParDo(StoryNodeDoFn(spill)).with_outputs(NODE, DEAD, main="articles")
         candidates = results[NODE]
         if self.earlier is not None:
-            candidates = (candidates, candidates | "Earlier" >> self.earlier) | "WithEarlier" >> beam.Flatten()
+            earlier = candidates | "Earlier" >> self.earlier | "PackEarlier" >> beam.Map(_packed_features, spill)
+            candidates = (candidates, earlier) | "WithEarlier" >> beam.Flatten()
         representatives = candidates | "Representative" >> beam.CombinePerKey(lambda c: min(c, key=lambda v: v[:2]))
         doc_freq = (representatives
-                    | "Features" >> beam.Map(lambda kv: kv[1][3])
+                    | "Features" >> beam.Map(lambda kv, s: unpack(kv[1][3], s), spill)
                     | "DocFreq" >> beam.CombineGlobally(DocFreq()))
-        nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq))
-        edges = (nodes
-                 | "ByTermBlock" >> beam.FlatMap(lambda n, w: [(k, n) for k in block_keys(n, w)], self.window)
-                 | "Bucket" >> beam.GroupByKey()
-                 | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap))
-                 | "DistinctEnds" >> beam.Distinct()
-                 | "ByNode" >> beam.GroupByKey()
-                 | "Nearest" >> beam.ParDo(_NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
+        nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq), spill)
+        buckets = (nodes
+                   | "BucketRecords" >> beam.FlatMap(bucket_records, self.window, spill)
+                   | "Buckets" >> beam.CombinePerKey(Records()))
+        over_cap = buckets | "OverCap" >> beam.FlatMap(over_cap_buckets, self.cap)
+        edges = (buckets
+                 | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap,
+                                                        spill), beam.pvalue.AsList(over_cap))
+                 | "ByNode" >> beam.CombinePerKey(NearestEnds(max(self.nearest, self.cross_nearest)))
+                 | "Nearest" >> beam.ParDo(NearestDoFn(self.nearest, self.cross_nearest)).with_outputs(VOTE, main="star"))
         mutual = (edges[VOTE]
                   | "CountVotes" >> beam.combiners.Count.PerElement()
                   | "BothEnds" >> beam.FlatMap(lambda kv: [kv[0]] if kv[1] >= 2 else []))
@@ -360,8 +337,7 @@ class ClusterStories(beam.PTransform):
                   | "NewEdges" >> beam.Filter(_is_new_edge) | "DistinctEdges" >> beam.Distinct()
                   | "Components" >> ConnectedComponents(self.rounds, namespace="stories"))
         own = nodes | "OwnRef" >> beam.Map(lambda n: (n["ref"][1], n["ref"]))
-        labelled = ({"article": results.articles | "ByCluster" >> beam.Map(lambda a: (a["cluster_id"], pack(a))),
-                     "label": labels, "own": own}
+        labelled = ({"article": results.articles, "label": labels, "own": own}
                     | "JoinLabels" >> beam.CoGroupByKey()
-                    | "SetStory" >> beam.FlatMap(_set_story))
+                    | "SetStory" >> beam.FlatMap(_set_story, spill))
         return labelled, results[DEAD]

@@ -24,14 +24,18 @@ The live form, one article at a time against state, is incremental.py.
 """
 from __future__ import annotations
 
+import struct
+
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
 from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
 from transforms.dedup.index import EarlierCopies, day_of, days_around
-from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key, node_ref
-from transforms.packed import pack, unpack
+from transforms.dedup.signatures import (as_shingles, bucket_of, fingerprint, is_copy, is_exact_key, is_exact_shard,
+                                         node_number, node_ref, rank_order)
+from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
+from transforms.spill import Spill
 from transforms.stage import StageDoFn
 
 BUCKET_CAP = 64
@@ -66,91 +70,138 @@ def apply_labels(article: dict, label) -> dict:
 
 
 class FingerprintDoFn(StageDoFn):
-    """article → (article_id, packed article) on the main output and its node on NODE."""
+    """article → (article_id, packed article) on the main output and (article_id, packed node) on NODE."""
 
     stage = "dedup"
+
+    def __init__(self, spill: Spill = INLINE):
+        super().__init__()
+        self.spill = spill
 
     def process_element(self, article):
         node = fingerprint(article)
         article["content_hash"] = node["keys"][0][2:]
-        yield article["article_id"], pack(article)  # it waits at JoinLabels for the whole dedup
-        yield beam.pvalue.TaggedOutput(NODE, node)
+        node["shingles"] = self.spill.put(node["shingles"])
+        yield article["article_id"], pack(article, self.spill)  # it waits at JoinLabels for the whole dedup
+        yield beam.pvalue.TaggedOutput(NODE, (node["id"], pack(node, self.spill)))
+
+
+def bucket_records(keyed, spill: Spill = INLINE):
+    """(shard, (bucket, member)) for each bucket key of a node, member = (rank order, node number)
+    packed: what Records gathers."""
+    _, packed = keyed
+    node = unpack(packed, spill)
+    member = _MEMBER.pack(*rank_order(node["rank"]), node_number(node["id"]))
+    for key in dict.fromkeys(node["keys"]):
+        shard, bucket = bucket_of(key)
+        yield shard, (bucket, member)
+
+
+_MEMBER = struct.Struct("<QQQ")   # rank time, id order, node number: sorts as the refs do
 
 
 class BucketPairsDoFn(beam.DoFn):
+    """One shard's Records → candidate pairs (number_a, number_b, exact) of each bucket (bucket_pairs)."""
+
     def __init__(self, cap: int, pivots: int):
         super().__init__()
         self.cap, self.pivots = cap, pivots
         self._over_cap = counter("dedup.bucket_over_cap")
 
     def process(self, keyed):
-        key, refs = keyed
-        pairs, over = bucket_pairs(key, refs, self.cap, self.pivots)
-        if over:
-            self._over_cap.inc()
-        exact = is_exact_key(key)
-        for a, b in pairs:
-            yield beam.pvalue.TaggedOutput("exact", (a, b)) if exact else (a, b)
+        shard, records = keyed
+        exact = is_exact_shard(shard)
+        kind = "h:" if exact else "b:"
+        for _, members in groups(records, min_size=2):
+            pairs, over = bucket_pairs(kind, [_MEMBER.unpack(m) for m in members], self.cap, self.pivots)
+            if over:
+                self._over_cap.inc()
+            for a, b in pairs:
+                yield a[2], b[2], exact
+
+
+def _table_entry(keyed, spill: Spill):
+    """(node number, what a pair needs of the node: its ref and shingle set, packed)."""
+    _, packed = keyed
+    node = unpack(packed, spill)
+    return node_number(node["id"]), pack((node_ref(node), node["shingles"]), spill)
 
 
 def _attach_first(joined):
-    """(id_a, {pairs, shingles}) → (id_b, (pair, shingles_a)) for each pair of which id_a is first."""
+    """(number_a, {pairs, node}) → (number_b, (exact, node_a)) for each pair of which a is first."""
     _, group = joined
-    shingles = list(group["shingles"])
-    if not shingles:
+    nodes = list(group["node"])
+    if not nodes:
         return
-    for pair in group["pairs"]:
-        yield pair[1][1], (pair, shingles[0])
+    for _, b, exact in group["pairs"]:
+        yield b, (exact, nodes[0])
 
 
 class VerifyPairsDoFn(beam.DoFn):
-    def __init__(self):
+    def __init__(self, spill: Spill = INLINE):
         super().__init__()
+        self.spill = spill
         self._verified = counter("dedup.pairs_verified")
         self._rejected = counter("dedup.pairs_rejected")
 
     def process(self, joined):
         _, group = joined
-        shingles = list(group["shingles"])
-        if not shingles:
+        nodes = list(group["node"])
+        if not nodes:
             return
-        b = as_shingles(shingles[0])
-        for pair, blob_a in group["pairs"]:
-            if is_copy(as_shingles(blob_a), b):
+        ref_b, shingles_b = unpack(nodes[0], self.spill)
+        b = None
+        for exact, node_a in group["pairs"]:
+            ref_a, shingles_a = unpack(node_a, self.spill)
+            if exact:
+                yield ref_a, ref_b
+                continue
+            b = as_shingles(self.spill.get(shingles_b)) if b is None else b
+            if is_copy(as_shingles(self.spill.get(shingles_a)), b):
                 self._verified.inc()
-                yield pair
+                yield ref_a, ref_b
             else:
                 self._rejected.inc()
 
 
-class MatchEarlierDoFn(beam.DoFn):
-    """(block, nodes) → an edge (node, entry label) for each node that is a copy of an entry of the
-    signature index, loading only the days within the window of the block's nodes."""
+def _by_block(keyed, spill: Spill):
+    """(block, (day, packed node)): the day travels beside the node, so a block's days are known
+    without unpacking its nodes."""
+    _, packed = keyed
+    day = day_of(unpack(packed, spill)["seen"])
+    return day // BLOCK_DAYS, (day, packed)
 
-    def __init__(self, state_dir: str, window_days: float, cap: int):
+
+class MatchEarlierDoFn(beam.DoFn):
+    """(block, [(day, packed node)]) → an edge (node, entry label) for each node that is a copy of an
+    entry of the signature index, loading only the days within the window of the block's nodes."""
+
+    def __init__(self, state_dir: str, window_days: float, cap: int, spill: Spill = INLINE):
         super().__init__()
-        self.state_dir, self.window_days, self.cap = state_dir, window_days, cap
+        self.state_dir, self.window_days, self.cap, self.spill = state_dir, window_days, cap, spill
         self._loaded = counter("dedup.index_read")
         self._matched = counter("dedup.earlier_copies")
 
     def process(self, keyed):
-        _, nodes = keyed
-        nodes = list(nodes)
+        _, members = keyed
+        members = list(members)
         copies = EarlierCopies(self.state_dir, self.window_days, self.cap, PIVOTS)
-        copies.load(days_around({day_of(n["seen"]) for n in nodes}, self.window_days))
+        copies.load(days_around({day for day, _ in members}, self.window_days))
         self._loaded.inc(copies.loaded)
-        for node in nodes:
+        for _, packed in members:
+            node = unpack(packed, self.spill)
+            node["shingles"] = self.spill.get(node["shingles"])
             label = copies.best(node)
             if label is not None:
                 self._matched.inc()
                 yield node_ref(node), label
 
 
-def _label_row(joined):
+def _label_row(joined, spill: Spill):
     _, group = joined
     labels = list(group["label"])
     for packed in group["article"]:
-        yield apply_labels(unpack(packed), labels[0] if labels else None)
+        yield apply_labels(unpack(packed, spill), labels[0] if labels else None)
 
 
 class LabelSyndication(beam.PTransform):
@@ -161,39 +212,39 @@ class LabelSyndication(beam.PTransform):
     across runs (see the module docstring)."""
 
     def __init__(self, state_dir: str | None = None, window_days: float = WINDOW_DAYS,
-                 bucket_cap: int = BUCKET_CAP, rounds: int = LABEL_ROUNDS):
+                 bucket_cap: int = BUCKET_CAP, rounds: int = LABEL_ROUNDS, spill: Spill = INLINE):
         super().__init__()
         self.state_dir, self.window_days = state_dir, window_days
-        self.bucket_cap, self.rounds = bucket_cap, rounds
+        self.bucket_cap, self.rounds, self.spill = bucket_cap, rounds, spill
 
     def expand(self, articles):
-        results = articles | "Fingerprint" >> beam.ParDo(FingerprintDoFn()).with_outputs(NODE, DEAD, main="rows")
+        spill = self.spill
+        results = articles | "Fingerprint" >> beam.ParDo(FingerprintDoFn(spill)).with_outputs(NODE, DEAD, main="rows")
         rows, nodes, dead = results.rows, results[NODE], results[DEAD]
 
-        buckets = (nodes
-                   | "ByKey" >> beam.FlatMap(lambda n: [(k, node_ref(n)) for k in n["keys"]])
-                   | "Bucket" >> beam.GroupByKey()
-                   | "Pairs" >> beam.ParDo(BucketPairsDoFn(self.bucket_cap, PIVOTS)).with_outputs("exact", main="candidates"))
-        shingles = nodes | "ShinglesById" >> beam.Map(lambda n: (n["id"], n["shingles"]))
-        verified = ({"pairs": buckets.candidates | "DistinctPairs" >> beam.Distinct()
-                              | "ByFirst" >> beam.Map(lambda p: (p[0][1], p)),
-                     "shingles": shingles}
+        candidates = (nodes
+                      | "BucketRecords" >> beam.FlatMap(bucket_records, spill)
+                      | "Buckets" >> beam.CombinePerKey(Records())
+                      | "Pairs" >> beam.ParDo(BucketPairsDoFn(self.bucket_cap, PIVOTS))
+                      | "DistinctPairs" >> beam.Distinct())
+        table = nodes | "ByNumber" >> beam.Map(_table_entry, spill)
+        verified = ({"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "node": table}
                     | "JoinFirst" >> beam.CoGroupByKey()
                     | "AttachFirst" >> beam.FlatMap(_attach_first))
-        verified = ({"pairs": verified, "shingles": shingles}
-                    | "JoinSecond" >> beam.CoGroupByKey()
-                    | "Verify" >> beam.ParDo(VerifyPairsDoFn()))
-        edges = [buckets.exact, verified]
+        edges = [{"pairs": verified, "node": table}
+                 | "JoinSecond" >> beam.CoGroupByKey()
+                 | "Verify" >> beam.ParDo(VerifyPairsDoFn(spill))]
         if self.state_dir:
             edges.append(nodes
-                         | "ByBlock" >> beam.Map(lambda n: (day_of(n["seen"]) // BLOCK_DAYS, n))
+                         | "ByBlock" >> beam.Map(_by_block, spill)
                          | "GroupBlocks" >> beam.GroupByKey()
-                         | "MatchEarlier" >> beam.ParDo(MatchEarlierDoFn(self.state_dir, self.window_days, self.bucket_cap)))
+                         | "MatchEarlier" >> beam.ParDo(MatchEarlierDoFn(self.state_dir, self.window_days,
+                                                                         self.bucket_cap, spill)))
         labels = tuple(edges) | "Edges" >> beam.Flatten() | "Components" >> ConnectedComponents(self.rounds)
 
         labelled = ({"article": rows, "label": labels}
                     | "JoinLabels" >> beam.CoGroupByKey()
-                    | "Label" >> beam.FlatMap(_label_row))
+                    | "Label" >> beam.FlatMap(_label_row, spill))
         duplicates = counter("dedup.duplicates")
         labelled = labelled | "CountDuplicates" >> beam.Map(lambda a: (duplicates.inc() if a["is_duplicate"] else None) or a)
         return labelled, dead

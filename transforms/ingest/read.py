@@ -120,10 +120,8 @@ def raw_document(input_file: InputFile, input_kind: str, source: str, meta: dict
     }
 
 
-def documents_from_file(input_file: InputFile, max_bytes: int):
-    """Every RawDocument in one file (a generator); dead letters for bad parts are yielded as
-    `("dead", ref, reason, message)` tuples so that a bad JSONL line does not lose its neighbours."""
-    fetched_at = _fetched_at(input_file.mtime)
+def file_kind(input_file: InputFile) -> tuple[str, bytes]:
+    """(kind as sniff_kind says, the first bytes of the content); Rejected for an empty file."""
     if input_file.size == 0:
         raise Rejected("empty", "empty file")
     with FileSystems.open(input_file.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
@@ -133,7 +131,32 @@ def documents_from_file(input_file: InputFile, max_bytes: int):
             head = gzip.GzipFile(fileobj=io.BytesIO(head)).read1(1024)  # a gzip's first block suffices
         except (OSError, EOFError, zlib.error):
             pass
-    kind = sniff_kind(input_file.path, head)
+    return sniff_kind(input_file.path, head), head
+
+
+def count_inputs(input_file: InputFile, max_bytes: int = 10 << 20) -> int:
+    """How many inputs the run will count for this file (documents plus dead letters at read), without
+    extracting anything: for the progress display's time left. A JSON Lines file counts its non-blank
+    lines, a feed its entries, anything else (a page, an article, a file that fails) one."""
+    if _suffix(input_file.path) in HTML_SUFFIXES + TEXT_SUFFIXES:
+        return 1  # one document (or one dead letter) whatever it holds: no need to open it
+    try:
+        kind, _ = file_kind(input_file)
+        if kind == "jsonl":
+            with FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO) as f:
+                return sum(1 for line in iter(f.readline, b"") if line.strip())
+        if kind == "feed":
+            return max(1, sum(1 for _ in entries_from_feed(read_bytes(input_file.path, max_bytes), input_file.path)))
+    except Exception:  # noqa: BLE001 - whatever fails here fails in the reader as one dead letter
+        return 1
+    return 1
+
+
+def documents_from_file(input_file: InputFile, max_bytes: int):
+    """Every RawDocument in one file (a generator); dead letters for bad parts are yielded as
+    `("dead", ref, reason, message)` tuples so that a bad JSONL line does not lose its neighbours."""
+    fetched_at = _fetched_at(input_file.mtime)
+    kind, head = file_kind(input_file)
     if kind == "archive":  # a WARC file without its suffix: read whole by this worker
         yield from archive_items(ArchiveRange(input_file, 0, input_file.size), None, max_bytes)
         return

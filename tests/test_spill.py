@@ -1,0 +1,93 @@
+"""Spill (blobs on local disk behind small handles) and Records (many small records in flat buffers):
+what keeps the local runner's shuffles from holding the corpus."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import random
+
+import apache_beam as beam
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.packed import Records, groups, pack, unpack
+from transforms.spill import HANDLE_BYTES, Spill, spill_folder
+
+
+def test_handles_read_back_every_blob_in_any_order(tmp_path):
+    spill = Spill(str(tmp_path))
+    rng = random.Random(3)
+    blobs = [rng.randbytes(rng.randint(0, 20_000)) for _ in range(300)]
+    handles = [spill.put(b) for b in blobs]
+    assert all(len(h) == HANDLE_BYTES for h in handles)
+    order = list(range(len(blobs)))
+    rng.shuffle(order)
+    assert all(spill.get(handles[i]) == blobs[i] for i in order)
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) == sum(map(len, blobs))
+
+
+def test_without_a_folder_the_handle_is_the_blob():
+    spill = Spill(None)
+    assert spill.put(b"abc") == b"abc" and spill.get(b"abc") == b"abc"
+    article = {"article_id": "a", "text": "words " * 100}
+    assert unpack(pack(article)) == article and len(pack(article)) < 200
+
+
+def _put_in_child(spill, blobs, queue):
+    queue.put([spill.put(b) for b in blobs])
+
+
+def test_another_process_reads_what_one_wrote(tmp_path):
+    """The stages of --direct_running_mode=multi_processing run in several processes: a handle made in
+    one is read in another (the Spill travels pickled, as in a DoFn)."""
+    spill = pickle.loads(pickle.dumps(Spill(str(tmp_path))))
+    blobs = [os.urandom(1000 + i) for i in range(50)]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_put_in_child, args=(spill, blobs, queue))
+    child.start()
+    handles = queue.get(timeout=60)
+    child.join(timeout=60)
+    mine = spill.put(b"parent's own")
+    assert [spill.get(h) for h in handles] == blobs and spill.get(mine) == b"parent's own"
+    assert len(list(tmp_path.iterdir())) == 2   # one file per writing process
+
+
+def test_spill_folder_is_removed_however_the_block_ends(tmp_path):
+    try:
+        with spill_folder(str(tmp_path)) as folder:
+            Spill(folder).put(b"x" * 100)
+            raise RuntimeError("the run failed")
+    except RuntimeError:
+        pass
+    assert not os.path.exists(folder) and list(tmp_path.iterdir()) == []
+
+
+def test_records_group_like_a_group_by_key_on_the_local_runner():
+    rng = random.Random(5)
+    records = [(rng.randrange(1 << 63) if i % 3 else rng.randrange(40), rng.randbytes(rng.randint(0, 30)))
+               for i in range(3000)]
+    shards = [(key % 7, (key, payload)) for key, payload in records]
+    expected = {}
+    for key, payload in records:
+        expected.setdefault(key, []).append(payload)
+
+    def as_groups(keyed):
+        _, accumulator = keyed
+        return [(key, sorted(payloads)) for key, payloads in groups(accumulator)]
+
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        grouped = (p | beam.Create(shards) | beam.CombinePerKey(Records()) | beam.FlatMap(as_groups))
+        assert_that(grouped, equal_to([(k, sorted(v)) for k, v in expected.items()]))
+
+
+def test_groups_in_key_order_and_min_size():
+    combine = Records()
+    acc = combine.create_accumulator()
+    for record in [(5, b"a"), (1, b"b"), (5, b"c"), (2**63 - 1, b"d"), (1, b"")]:
+        combine.add_input(acc, record)
+    assert list(groups(acc)) == [(1, [b"b", b""]), (5, [b"a", b"c"]), (2**63 - 1, [b"d"])]
+    assert list(groups(acc, min_size=2)) == [(1, [b"b", b""]), (5, [b"a", b"c"])]
+    merged = combine.merge_accumulators([acc, pickle.loads(pickle.dumps(acc))])
+    assert [len(p) for _, p in groups(merged)] == [4, 4, 2]
