@@ -152,14 +152,14 @@ def test_one_rate_per_host_across_processes(server, tmp_path):
 
     from tests.conftest import ROOT
     script = ("import sys; from transforms.ingest.http import HttpClient; "
-              "c = HttpClient(allow_hosts=['127.0.0.1'], per_host_rate=10, rate_dir=sys.argv[2], obey_robots=False); "
+              "c = HttpClient(allow_hosts=['127.0.0.1'], per_host_rate=5, rate_dir=sys.argv[2], obey_robots=False); "
               "[c.get(sys.argv[1] + f'/articles/{i}.html') for i in range(5)]")
     workers = [subprocess.Popen([sys.executable, "-c", script, server.base, str(tmp_path / "rate")], cwd=ROOT)
                for _ in range(2)]
     assert [w.wait(timeout=60) for w in workers] == [0, 0]
     times = sorted(r["at"] for r in server.requests())
     gaps = [b - a for a, b in zip(times, times[1:])]
-    # two processes, one rate: ten requests span nine intervals (each process alone would take four);
-    # a gap is measured where the server reads the request, so scheduling on a loaded machine may
-    # move one request closer to the next, never the whole run
-    assert len(times) == 10 and times[-1] - times[0] >= 9 * 0.1 * 0.95 and min(gaps) >= 0.05, gaps
+    # two processes, one rate of 5/s: ten requests span nine intervals of 0.2 s, and no two arrive
+    # together (each process alone would interleave its five with the other's). Arrivals are stamped
+    # where the server reads them, so a loaded machine may delay one request: hence the margins
+    assert len(times) == 10 and times[-1] - times[0] >= 9 * 0.2 * 0.8 and min(gaps) >= 0.2 * 0.4, gaps
