@@ -99,7 +99,6 @@ class FetchPagesDoFn(UsesHttpClient, beam.DoFn):
         self.budget = tick_interval * FETCH_SHARE   # seconds of fetching banked at most
         self.last_tick_after = (stop_at - 1.5 * tick_interval) if stop_at else None
         self.clock = clock
-        self.client = None
         self._allowance, self._refilled = self.budget, None
 
     def process(self, keyed, state=beam.DoFn.StateParam(QUEUE)):

@@ -118,7 +118,6 @@ class PollFeedDoFn(UsesHttpClient, beam.DoFn):
         self.default_interval = default_interval
         self.verify_every = verify_every
         self.max_backoff = max_backoff
-        self.client = None
 
     def process(self, keyed, state=beam.DoFn.StateParam(FEED_STATE)):
         key, feed = keyed

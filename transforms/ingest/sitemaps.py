@@ -165,7 +165,7 @@ class ClientStageDoFn(UsesHttpClient, StageDoFn):
 
     def __init__(self, client_settings: dict):
         super().__init__()
-        self.client_settings, self.client = client_settings, None
+        self.client_settings = client_settings
 
 
 
