@@ -34,7 +34,7 @@ from transforms.write import WriteArticles, WriteDeadLetters
 
 def tag_articles(settings: Settings) -> TagArticles:
     targets = load_targets(settings.targets) if settings.targets else []
-    return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size)
+    return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size, settings.parse)
 
 
 def process_articles(articles, settings: Settings, spill: Spill = INLINE):

@@ -63,6 +63,9 @@ FLAGS = (
          "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha",
          metavar="LANG=MODEL,...", section="tagging"),
     Flag("tag_batch_size", "articles per nlp.pipe batch", int, 32, metavar="N", section="tagging"),
+    Flag("parse", "dependency parse: only the sentences quotes, role names and stance targets read "
+         "(needed), or every sentence (full: the same tags, about 1.5x the spaCy time)", default="needed",
+         choices=("needed", "full"), section="tagging"),
     Flag("extract_timeout", "seconds one page may take to extract before it is a dead letter "
          "(0: no limit, in-process)", float, 30.0, metavar="S", section="extraction"),
     Flag("max_document_mb", "largest single document read, in MiB", float, 10, metavar="MB",

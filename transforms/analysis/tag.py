@@ -3,6 +3,8 @@
 Articles are batched (BatchElements) so that each language's pipeline runs `nlp.pipe` once per
 batch, over the batch's texts and titles together; every later step reads those Docs: entities from
 their `ents`, quotes from their parse, stances from their sentences, tone from the text's sentences.
+With parse="needed" (the default) spaCy parses only the sentences quotes and role names read, and
+the whole of a text that mentions a stance target (partial.py); "full" parses everything.
 The title's entities and quotes go to `title_entities` / `title_quotes` with offsets into `title`
 (so that `entities` keep theirs into `text`); a name in the title and the text gets the same
 `canonical`; the title's cues count toward the article's own stance, and a holder the title names
@@ -74,11 +76,13 @@ class TagArticlesDoFn(StageDoFn):
 
     stage = "tag"
 
-    def __init__(self, models: dict[str, str], targets: list, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(self, models: dict[str, str], targets: list, batch_size: int = DEFAULT_BATCH_SIZE,
+                 parse: str = "needed"):
         super().__init__()
         self.models = dict(models)
         self.targets = list(targets)
         self.batch_size = batch_size
+        self.parse_mode = parse
         self._untagged = counter("tag.untagged")
         self._truncated = counter("tag.truncated")
         self._entities = counter("tag.entities")
@@ -172,7 +176,8 @@ class TagArticlesDoFn(StageDoFn):
                 continue
             texts = [self._text(articles[i]) for i in indexes]
             texts += [(articles[i].get("title") or "")[:MAX_TITLE_CHARS] for i in indexes]
-            parsed = list(tagger.pipe(texts, batch_size=self.batch_size))
+            whole = [self._about_a_target(articles[i], language) for i in indexes]
+            parsed = list(tagger.pipe(texts, batch_size=self.batch_size, whole=whole + whole))
             for k, index in enumerate(indexes):
                 docs[index] = (parsed[k], parsed[len(indexes) + k])
         return docs
@@ -182,8 +187,14 @@ class TagArticlesDoFn(StageDoFn):
         if language not in self.models:
             return None
         if language not in self.taggers:
-            self.taggers[language] = load_tagger(self.models[language])
+            self.taggers[language] = load_tagger(self.models[language], self.parse_mode)
         return self.taggers[language]
+
+    def _about_a_target(self, article: dict, language: str) -> bool:
+        """The stance rules read the parse of a text that mentions a target: it is parsed whole."""
+        if self.stance is None:
+            return False
+        return bool(self.stance.relevant_targets(article.get("text") or "", article.get("title") or "", language))
 
     def _text(self, article: dict) -> str:
         text = article.get("text") or ""
@@ -224,17 +235,18 @@ class TagArticles(beam.PTransform):
     """articles → (articles with entities, quotes, stances and tone; dead letters)."""
 
     def __init__(self, models: dict[str, str] | None = None, targets: list | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+                 batch_size: int = DEFAULT_BATCH_SIZE, parse: str = "needed"):
         super().__init__()
         self.models = ner_models() if models is None else models
         self.targets = targets or []
         self.batch_size = int(batch_size)
+        self.parse = parse
 
     def expand(self, articles):
         results = (articles
                    | "KeepEventTime" >> beam.Map(_keep_event_time)
                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                   | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size))
+                   | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size, self.parse))
                    .with_outputs(DEAD, main="ok"))
         tagged = results.ok | "RestoreEventTime" >> beam.Map(_restore_event_time)
         return tagged, results[DEAD]
