@@ -136,12 +136,13 @@ def named_by_role(ent, roles: frozenset[str]) -> bool:
 
 def spacy_entities(doc, roles: frozenset[str] = frozenset()) -> list[dict]:
     out = []
+    text = doc.text   # Doc.text joins every token anew on each call
     for ent in doc.ents:
         label = LABELS.get(ent.label_)
         if label and label != "PERSON" and named_by_role(ent, roles):
             label = "PERSON"
         if label:
-            record = entity(doc.text, label, ent.start_char, ent.end_char)
+            record = entity(text, label, ent.start_char, ent.end_char)
             if record:
                 out.append(record)
     return out
