@@ -53,7 +53,7 @@ import numpy as np
 
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.features import N_FEATURES, DocFreq, cosine
+from transforms.dedup.features import DocFreq, cosine
 from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
 from transforms.dedup.signatures import hash64
 from transforms.packed import INLINE, Records, groups, pack, unpack
@@ -192,7 +192,7 @@ def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
         data.extend(m[field].values())
         indptr.append(len(indices))
     # the bucket's own features as columns 0..k-1, in the hashed order (so the same sums, in the same
-    # order): the product's transpose would otherwise allocate N_FEATURES rows for every bucket
+    # order): the product's transpose would otherwise allocate a row per hashed feature (2^20) per bucket
     used, columns = numpy.unique(numpy.asarray(indices, dtype="int64"), return_inverse=True)
     matrix = csr_matrix((data, columns.reshape(-1), indptr), shape=(len(members), max(1, len(used))))
     product = (matrix @ matrix.T).tocoo()
