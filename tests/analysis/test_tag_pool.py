@@ -25,6 +25,12 @@ def articles():
     return rows
 
 
+def articles_in(batches):
+    """The same batches of fresh copies of the rows (tagging updates its articles in place)."""
+    fresh = {row["article_id"]: row for row in articles()}
+    return [[dict(fresh[row["article_id"]]) for row in batch] for batch in batches]
+
+
 def element(batch):
     return WindowedValue(batch, 0, [GlobalWindow()])
 
@@ -46,13 +52,16 @@ def test_every_other_batch_goes_to_the_helper_and_comes_back_the_same():
     helped = TagArticlesDoFn(MODELS, [], batch_size=2, processes=2)
     helped.setup()
     try:
-        batches = [articles()[0:2], articles()[2:4], articles()[4:6]]
-        expected = [out for batch in batches for out in alone.process(batch, element(batch))]
-        first = list(helped.process(batches[0], element(batches[0])))
-        assert first == [] and len(helped._held) == 1          # at the helper; this worker goes on
-        outputs = first + list(helped.process(batches[1], element(batches[1])))
-        assert not helped._held and len(outputs) == 4          # its own batch, then the helper's
-        outputs += list(helped.process(batches[2], element(batches[2])))   # a copy of a0 and a bad text
+        rows = articles()
+        batches = [rows[0:2], rows[2:4], [rows[5], rows[4]], [rows[1]]]
+        expected = [out for batch in articles_in(batches) for out in alone.process(batch, element(batch))]
+        outputs = list(helped.process(batches[0], element(batches[0])))
+        assert len(outputs) == 2 and not helped._held          # the first full batch: here
+        second = list(helped.process(batches[1], element(batches[1])))
+        assert second == [] and len(helped._held) == 1         # at the helper; this worker goes on
+        outputs += list(helped.process(batches[2], element(batches[2])))   # a bad text, a copy of a0
+        assert not helped._held and len(outputs) == 6          # its own batch, then the helper's
+        outputs += list(helped.process(batches[3], element(batches[3])))   # smaller than a batch
         outputs += list(helped.finish_bundle() or [])
     finally:
         helped.teardown()

@@ -104,6 +104,7 @@ class TagArticlesDoFn(StageDoFn):
                                 (self.models, self.targets, self.batch_size, self.parse_mode))
         self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
         self._pending = set()      # their reuse keys: copies of them wait for their tags
+        self._full_batches = 0
 
     def teardown(self):
         if getattr(self, "pool", None) is not None:
@@ -120,11 +121,14 @@ class TagArticlesDoFn(StageDoFn):
             else:
                 keys[key] = article
                 fresh.append(article)
-        if self.pool is not None and fresh and len(self._held) < self.pool.helpers:
+        # a helper starts once a full batch has been tagged here: a run of a few articles (the seeds,
+        # a test) is over before a helper's models would have loaded
+        if self.pool is not None and fresh and self._full_batches and len(self._held) < self.pool.helpers:
             self._held.append((element, self.pool.submit(fresh), fresh, keys, copies))
             self._pending.update(keys)
             return
         outputs = list(self._fresh_outputs(fresh, keys, self.tag_all(fresh)))
+        self._full_batches += len(batch) >= self.batch_size
         yield from self._collect()
         outputs += self._copies(copies)
         yield from (_in(element, out) for out in outputs)
