@@ -57,12 +57,12 @@ def test_every_other_batch_goes_to_the_helper_and_comes_back_the_same():
         expected = [out for batch in articles_in(batches) for out in alone.process(batch, element(batch))]
         outputs = list(helped.process(batches[0], element(batches[0])))
         assert len(outputs) == 2 and not helped._held          # the first full batch: here
-        second = list(helped.process(batches[1], element(batches[1])))
-        assert second == [] and len(helped._held) == 1         # at the helper; this worker goes on
-        outputs += list(helped.process(batches[2], element(batches[2])))   # a bad text, a copy of a0
-        assert not helped._held and len(outputs) == 6          # its own batch, then the helper's
-        outputs += list(helped.process(batches[3], element(batches[3])))   # smaller than a batch
+        outputs += list(helped.process(batches[1], element(batches[1])))
+        assert helped.pool._executor is not None and len(outputs) + 2 * len(helped._held) == 4  # at the helper
+        for batch in batches[2:]:   # a bad text and a copy of a0 (which waits for a0's tags), a smaller batch
+            outputs += list(helped.process(batch, element(batch)))
         outputs += list(helped.finish_bundle() or [])
+        assert not helped._held and not helped._waiting and not helped._pending
     finally:
         helped.teardown()
     rows, dead = by_id(outputs)

@@ -105,6 +105,7 @@ class TagArticlesDoFn(StageDoFn):
         self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
         self._pending = set()      # their reuse keys: copies of them wait for their tags
         self._full_batches = 0
+        self._waiting = []         # (element, copy, key) of copies whose original is at a helper
 
     def teardown(self):
         if getattr(self, "pool", None) is not None:
@@ -122,31 +123,42 @@ class TagArticlesDoFn(StageDoFn):
                 keys[key] = article
                 fresh.append(article)
         # a helper starts once a full batch has been tagged here: a run of a few articles (the seeds,
-        # a test) is over before a helper's models would have loaded
-        if self.pool is not None and fresh and self._full_batches and len(self._held) < self.pool.helpers:
+        # a test) is over before a helper's models would have loaded. Up to two batches a helper
+        # wait at it, so that it never idles while this worker reads, detects languages or tags.
+        if self.pool is not None and fresh and self._full_batches and len(self._held) < 2 * self.pool.helpers:
             self._held.append((element, self.pool.submit(fresh), fresh, keys, copies))
             self._pending.update(keys)
+            yield from self._collect(wait=False)
             return
         outputs = list(self._fresh_outputs(fresh, keys, self.tag_all(fresh)))
         self._full_batches += len(batch) >= self.batch_size
-        yield from self._collect()
-        outputs += self._copies(copies)
+        outputs += self._copies(copies, element)
         yield from (_in(element, out) for out in outputs)
+        yield from self._collect(wait=False)
 
     def finish_bundle(self):
-        yield from self._collect()
+        yield from self._collect(wait=True)
 
-    def _collect(self):
-        """The helpers' batches (waiting for them), as WindowedValues of their own elements."""
+    def _collect(self, wait: bool):
+        """The helpers' finished batches (with `wait`, all of them), as WindowedValues of their own
+        elements, and the copies that waited for their tags."""
         held, self._held = self._held, []
-        for element, future, fresh, keys, copies in held:
+        for item in held:
+            element, future, fresh, keys, copies = item
+            if not wait and not future.done():
+                self._held.append(item)
+                continue
             try:
                 results = self._from_helper(fresh, future.result())
             except Exception:  # noqa: BLE001 - a helper that died: this worker tags its batch
                 self.pool.lost()
                 results = self.tag_all(fresh)
             self._pending.difference_update(keys)
-            for out in [*self._fresh_outputs(fresh, keys, results), *self._copies(copies)]:
+            for out in [*self._fresh_outputs(fresh, keys, results), *self._copies(copies, element)]:
+                yield _in(element, out)
+        waiting, self._waiting = self._waiting, []
+        for element, article, key in waiting:
+            for out in self._copies([(article, key)], element):
                 yield _in(element, out)
 
     def _from_helper(self, fresh: list[dict], answers: list) -> list[tuple[dict, Exception | None]]:
@@ -178,9 +190,13 @@ class TagArticlesDoFn(StageDoFn):
             self._out.inc()
             yield article
 
-    def _copies(self, copies: list) -> list:
+    def _copies(self, copies: list, element=None) -> list:
+        """The copies' outputs; a copy whose original is still at a helper waits for it."""
         outputs = []
         for article, key in copies:
+            if key in self._pending:
+                self._waiting.append((element, article, key))
+                continue
             packed = self.recent.get(key)
             if packed is None:  # its original became a dead letter (or left the cache): parse it
                 outputs += self._fresh_outputs([article], {key: article}, self.tag_all([article]))
