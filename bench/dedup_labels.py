@@ -3,6 +3,7 @@ what a change that should keep labels identical is checked with (diff two output
 
     python bench/dedup_labels.py --rows DIR OUT [--code ROOT]    # dedup_scaling.py's row pickles in DIR
     python bench/dedup_labels.py --eval-set OUT [--code ROOT]    # eval/dedup.py's set (its defaults)
+    [--chunk-bytes N]: Records' spill chunks of N bytes, so that small sets exercise them too
 
 `--code ROOT`: run the stages of another checkout (e.g. a `git archive` of main) on the same rows.
 """
@@ -22,9 +23,15 @@ def main(argv=None) -> int:
     source.add_argument("--eval-set", action="store_true")
     parser.add_argument("out")
     parser.add_argument("--code", default=os.path.dirname(HERE))
+    parser.add_argument("--chunk-bytes", type=int, help="Records' spill chunks this small (where the code has them), "
+                        "so that a small set's shards are many chunks too")
     args = parser.parse_args(argv)
     code = os.path.abspath(args.code)
     sys.path.insert(0, code)
+    if args.chunk_bytes:
+        import transforms.packed
+        if hasattr(transforms.packed, "CHUNK_BYTES"):
+            transforms.packed.CHUNK_BYTES = args.chunk_bytes
     if args.eval_set:
         from pathlib import Path
 

@@ -48,9 +48,9 @@ class Records(beam.CombineFn):
     3 KB (bench/RESULTS.md). With chunks what waits is 16 bytes a chunk, and `groups` reads one
     shard's chunks back when its stage runs."""
 
-    def __init__(self, spill: Spill = INLINE, chunk_bytes: int = CHUNK_BYTES):
+    def __init__(self, spill: Spill = INLINE, chunk_bytes: int | None = None):
         super().__init__()
-        self.spill, self.chunk_bytes = spill, chunk_bytes
+        self.spill, self.chunk_bytes = spill, chunk_bytes or CHUNK_BYTES
 
     def create_accumulator(self):
         return [array("Q"), array("I"), bytearray(), []]
