@@ -35,7 +35,7 @@ def unpack(blob: bytes, spill: Spill = INLINE) -> dict:
     return pickle.loads(zlib.decompress(spill.get(blob)))
 
 
-CHUNK_BYTES = 1 << 18   # a Records accumulator past this many bytes goes to the spill as one chunk
+CHUNK_BYTES = 1 << 16   # a Records accumulator past this many bytes goes to the spill as one chunk
 _COUNT = struct.Struct("<I")
 
 
