@@ -143,6 +143,25 @@ def profile_run(folder: str) -> dict:
             "steps": steps, "pcolls": {k: v for k, v in pcolls.items()}, "buffers": buffers_max}
 
 
+def log_stages(path: str) -> None:
+    """Append a line to `path` as each fused stage starts and ends (its name, VmRSS and VmHWM in MB):
+    how far a long run has got, and where its memory rose, before it ends."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    original = fn_runner.FnApiRunner._execute_bundle
+
+    def line(event: str, stage: str):
+        with open(path, "a") as f:
+            f.write(json.dumps({"at": time.strftime("%H:%M:%S"), "event": event, "stage": _short(stage),
+                                "rss": round(_status("VmRSS")), "hwm": round(_status("VmHWM"))}) + "\n")
+
+    def logged(self, context, manager, bundle_input):
+        line("start", manager.stage.name)
+        result = original(self, context, manager, bundle_input)
+        line("end", manager.stage.name)
+        return result
+    fn_runner.FnApiRunner._execute_bundle = logged
+
+
 def _buffer_ids(context, buffer):
     return [(b, buf) for b, buf in context.pcoll_buffers.items() if buf is buffer] or \
         [(b, buffer) for b in getattr(buffer, "_newsbeam_ids", [])]
