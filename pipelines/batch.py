@@ -32,9 +32,12 @@ from transforms.text.corpus import PENDING
 from transforms.write import WriteArticles, WriteDeadLetters
 
 
-def tag_articles(settings: Settings) -> TagArticles:
+def tag_articles(settings: Settings, bounded: bool = True) -> TagArticles:
+    """A live stream tags in the worker alone unless --tag_processes says otherwise: a helper's
+    batches would wait for their partner batch, which a slow feed may not bring for minutes."""
     targets = load_targets(settings.targets) if settings.targets else []
-    return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size)
+    processes = settings.tagging_processes if bounded else (settings.tag_processes or 1)
+    return TagArticles(ner_models(settings.ner_models), targets, settings.tag_batch_size, settings.parse, processes)
 
 
 def process_articles(articles, settings: Settings, spill: Spill = INLINE):
@@ -55,7 +58,7 @@ def process_articles(articles, settings: Settings, spill: Spill = INLINE):
     if settings.clean == "corpus" and articles.is_bounded:
         articles, tag_dead = tag_with_corpus_evidence(articles, settings, spill)
     else:
-        articles, tag_dead = articles | "TagArticles" >> tag_articles(settings)
+        articles, tag_dead = articles | "TagArticles" >> tag_articles(settings, articles.is_bounded)
         tag_dead = [tag_dead]
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings, spill)
     return articles, [*filter_dead, language_dead, *tag_dead, dedup_dead, *stories_dead]

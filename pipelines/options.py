@@ -63,6 +63,11 @@ FLAGS = (
          "(a spaCy package or path, `natasha`, or `none`); default en/fr spaCy small, ru natasha",
          metavar="LANG=MODEL,...", section="tagging"),
     Flag("tag_batch_size", "articles per nlp.pipe batch", int, 32, metavar="N", section="tagging"),
+    Flag("tag_processes", "processes that tag on a local run, the worker's own included (default: 2 for a "
+         "bounded run of one local worker on two or more cores, else 1)", int, metavar="N", section="tagging"),
+    Flag("parse", "dependency parse: only the sentences quotes, role names and stance targets read "
+         "(needed), or every sentence (full: the same tags, about 1.5x the spaCy time)", default="needed",
+         choices=("needed", "full"), section="tagging"),
     Flag("extract_timeout", "seconds one page may take to extract before it is a dead letter "
          "(0: no limit, in-process)", float, 30.0, metavar="S", section="extraction"),
     Flag("max_document_mb", "largest single document read, in MiB", float, 10, metavar="MB",
@@ -179,6 +184,15 @@ class _Resolved:
                 "allow_hosts": list(self.allow_hosts), "retries": self.fetch_retries}
 
     @property
+    def tagging_processes(self) -> int:
+        """--tag_processes, else 2 where a second core would otherwise wait: a local run of one
+        worker on a machine of two cores or more (the graph builder asks only for bounded input)."""
+        if self.tag_processes:
+            return max(1, int(self.tag_processes))
+        import os
+        return 2 if not self.remote_runner and self.local_workers == 1 and (os.cpu_count() or 1) >= 2 else 1
+
+    @property
     def filters(self):
         """--outlets, --since, --until, --languages as one Filters (ValueError for a bad value)."""
         from transforms.filters import Filters
@@ -197,7 +211,17 @@ class _Resolved:
         hosts = allow.split(",") if isinstance(allow, str) else allow
         return cls(**{**values, "input": _tuple(values["input"]), "sitemap": _tuple(values["sitemap"]),
                       "allow_hosts": tuple(h.strip() for h in hosts if h and h.strip()),
-                      "remote_runner": bool(options.view_as(StandardOptions).runner)})
+                      "remote_runner": bool(options.view_as(StandardOptions).runner),
+                      "local_workers": _local_workers(options)})
+
+
+def _local_workers(options: PipelineOptions) -> int:
+    """Worker processes of a local run (--direct_num_workers; 0 means one per core)."""
+    import os
+
+    from apache_beam.options.pipeline_options import DirectOptions
+    workers = options.view_as(DirectOptions).direct_num_workers
+    return int(workers) if workers else (os.cpu_count() or 1)
 
 
 def _tuple(value) -> tuple:
@@ -209,10 +233,12 @@ def _field_type(flag: Flag):
     return tuple if flag.nargs else flag.type
 
 
-# One typed field per flag (a flag with several values is a tuple), plus whether a --runner was given.
+# One typed field per flag (a flag with several values is a tuple), plus whether a --runner was given
+# and how many local worker processes run.
 Settings = make_dataclass(
     "Settings", [(flag.name, _field_type(flag) | None, field(default=flag.default)) for flag in FLAGS]
-    + [("remote_runner", bool, field(default=False))], bases=(_Resolved,), frozen=True)
+    + [("remote_runner", bool, field(default=False)), ("local_workers", int, field(default=1))],
+    bases=(_Resolved,), frozen=True)
 Settings.__doc__ = "The flags resolved once into the typed values the stages receive (`Settings.resolve`)."
 
 

@@ -21,7 +21,8 @@ def tagger():
 
 def rows_of(tagger, text: str, title: str = "", target=NATO) -> dict[tuple[str, str], str]:
     from transforms.analysis.quotes import extract_quotes
-    doc, title_doc = tagger.pipe([text, title])
+    # parsed whole, as TagArticles parses a text that mentions a target
+    doc, title_doc = tagger.pipe([text, title], whole=[True, True])
     entities, title_entities = tagger.entities(doc), tagger.entities(title_doc)
     rows = RuleBasedStance([target]).stances(
         text=text, title=title, doc=doc, entities=entities, quotes=extract_quotes(doc, entities, "en"),

@@ -136,12 +136,13 @@ def named_by_role(ent, roles: frozenset[str]) -> bool:
 
 def spacy_entities(doc, roles: frozenset[str] = frozenset()) -> list[dict]:
     out = []
+    text = doc.text   # Doc.text joins every token anew on each call
     for ent in doc.ents:
         label = LABELS.get(ent.label_)
         if label and label != "PERSON" and named_by_role(ent, roles):
             label = "PERSON"
         if label:
-            record = entity(doc.text, label, ent.start_char, ent.end_char)
+            record = entity(text, label, ent.start_char, ent.end_char)
             if record:
                 out.append(record)
     return out
@@ -231,12 +232,17 @@ def _register_paragraph_component():
 
 
 class SpacyTagger:
-    """A spaCy pipeline with only the components tagging needs, paragraphs as sentence breaks."""
+    """A spaCy pipeline with only the components tagging needs, paragraphs as sentence breaks, and
+    (parse="needed") the parse only where it is read (partial.py)."""
 
     backend = "spacy"
 
-    def __init__(self, model: str):
+    def __init__(self, model: str, parse: str = "needed"):
         import spacy
+
+        from transforms.analysis.partial import PARSE_MODES, PartialParser
+        if parse not in PARSE_MODES:
+            raise ValueError(f"parse must be one of {PARSE_MODES}, not {parse!r}")
         _register_paragraph_component()
         self.model = model
         self.nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))  # `senter` stays disabled
@@ -244,9 +250,13 @@ class SpacyTagger:
         self.roles = person_roles(self.language)
         first = next((name for name in ("parser", "senter", "ner") if name in self.nlp.pipe_names), None)
         self.nlp.add_pipe("newsbeam_paragraphs", before=first) if first else self.nlp.add_pipe("newsbeam_paragraphs")
+        self.partial = PartialParser(self.nlp, parse_cues(self.language)) if parse == "needed" else None
 
-    def pipe(self, texts, batch_size: int = 32):
-        return self.nlp.pipe(texts, batch_size=batch_size)
+    def pipe(self, texts, batch_size: int = 32, whole=None):
+        """Docs of `texts`; `whole[i]` true: text i parsed whole (a stance target's text)."""
+        if self.partial is None:
+            return self.nlp.pipe(texts, batch_size=batch_size)
+        return self.partial.pipe(texts, batch_size=batch_size, whole=whole)
 
     def entities(self, doc, outlet: str | None = None) -> list[dict]:
         found = refine_entities(doc, spacy_entities(doc, self.roles), self.language, self.roles, outlet)
@@ -274,7 +284,7 @@ class NatashaTagger:
         self.nlp = spacy.blank("ru")   # its vocabulary (and memory zone) holds the Docs' strings
         self.language = "ru"
 
-    def pipe(self, texts, batch_size: int = 32):
+    def pipe(self, texts, batch_size: int = 32, whole=None):
         from natasha import Doc
 
         from transforms.analysis.natasha_doc import to_spacy_doc
@@ -300,5 +310,15 @@ class NatashaTagger:
         return with_latin(canonical_names(refine_entities(None, found, "ru", frozenset(), outlet)))
 
 
-def load_tagger(model: str):
-    return NatashaTagger(model) if model == NATASHA else SpacyTagger(model)
+def parse_cues(language: str) -> frozenset[str]:
+    """Words whose sentence quotes or role names read the parse of: speech verbs, "according",
+    role nouns (quotes.py, named_by_role)."""
+    from transforms.analysis.quote_languages import ACCORDING
+    from transforms.analysis.quotes import speech_verbs
+    according = (ACCORDING.get(language) or ("", None))[0].split("|")
+    return frozenset({form[0] for form in speech_verbs(language)} | set(person_roles(language))
+                     | {word for word in according if word})
+
+
+def load_tagger(model: str, parse: str = "needed"):
+    return NatashaTagger(model) if model == NATASHA else SpacyTagger(model, parse)

@@ -81,6 +81,7 @@ class Attributor:
 
     def __init__(self, doc, entities: list[dict], language: str):
         self.doc = doc
+        self.text = doc.text   # Doc.text joins every token anew on each call
         self.language = language
         self.verbs = speech_verbs(language)
         self.roles = person_roles(language)
@@ -192,7 +193,7 @@ class Attributor:
         words = [t for t in subtree if t.dep_ not in ("det", "punct", "predet")]
         if not words or len(words) > 8:
             words = [t for t in head.lefts if t.dep_ in ("compound", "amod", "nmod")] + [head]
-        return self.doc.text[words[0].idx:words[-1].idx + len(words[-1])]
+        return self.text[words[0].idx:words[-1].idx + len(words[-1])]
 
     def speaker_of_verb(self, verb, skip=(0, 0)) -> str | None:
         subject = self.subject_of(verb, skip)
@@ -235,7 +236,7 @@ def _quote(text, speaker, start, end, direct) -> dict:
 
 
 def direct_quotes(att: Attributor) -> list[dict]:
-    doc, text = att.doc, att.doc.text
+    doc, text = att.doc, att.text
     quotes, previous = [], None
     marked = quoted_spans(text)
     dashed = dialogue_spans(text) if att.language in DIALOGUE_LANGUAGES else []
@@ -259,7 +260,7 @@ def direct_quotes(att: Attributor) -> list[dict]:
             source = according and _according_source(att, according[0])
             if source is not None and source:
                 speaker = att.speaker_of(source)
-            elif not outside and previous and _follows(doc, previous, start):
+            elif not outside and previous and _follows(text, previous, start):
                 speaker = previous["speaker"]
         if speaker:
             previous = _quote(text, speaker, start, end, True)
@@ -267,9 +268,9 @@ def direct_quotes(att: Attributor) -> list[dict]:
     return quotes
 
 
-def _follows(doc, previous: dict, start: int) -> bool:
+def _follows(text: str, previous: dict, start: int) -> bool:
     """Is the quote at `start` in the sentence right after the one `previous` ended in?"""
-    between = doc.text[previous["end"]:start]
+    between = text[previous["end"]:start]
     return between.count("\n\n") == 0 and len(between) < 80
 
 
@@ -316,19 +317,19 @@ def _reported_by_verb(att: Attributor, verb, base: str):
                 continue  # Russian puts a reported clause after its verb; one before it without a verb is a misparse
             span = _span_text(doc, tokens)
             if span:
-                yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
+                yield _quote(att.text, att.speaker_of_verb(verb), *span, False)
         return
     inverted = inverted_speech(verb) if att.language in INVERTED_LANGUAGES else None
     if inverted:
         span = _span_text(doc, inverted[0])
         if span:
-            yield _quote(doc.text, att.speaker_of(inverted[1]), *span, False)
+            yield _quote(att.text, att.speaker_of(inverted[1]), *span, False)
         return
     marks = [c for c in verb.children if c.dep_ == "mark" and c.lower_ in AS_MARKS]
     if (marks or verb.dep_ == "parataxis") and verb.head.i != verb.i:  # "As X said, <statement>"
         span = _span_text(doc, _rest_of_clause(verb.head, verb))
         if span:
-            yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
+            yield _quote(att.text, att.speaker_of_verb(verb), *span, False)
         return
     if base in OBJECT_VERBS:
         parts = [verb] + [t for c in verb.rights if c.dep_ in ("dobj", "obj", "prep", "obl", "oprd", "xcomp", "prt")
@@ -336,7 +337,7 @@ def _reported_by_verb(att: Attributor, verb, base: str):
         if len(parts) > 1:
             span = _span_text(doc, sorted(parts, key=lambda t: t.i))
             if span:
-                yield _quote(doc.text, att.speaker_of_verb(verb), *span, False)
+                yield _quote(att.text, att.speaker_of_verb(verb), *span, False)
 
 
 def _is_according(att: Attributor, token) -> bool:
@@ -362,7 +363,7 @@ def _reported_by_according(att: Attributor, token):
         return
     span = _span_text(doc, _rest_of_clause(phrase_head.head, phrase_head))
     if span:
-        yield _quote(doc.text, att.speaker_of(source), *span, False)
+        yield _quote(att.text, att.speaker_of(source), *span, False)
 
 
 def extract_quotes(doc, entities: list[dict], language: str) -> list[dict]:

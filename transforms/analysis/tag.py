@@ -3,6 +3,8 @@
 Articles are batched (BatchElements) so that each language's pipeline runs `nlp.pipe` once per
 batch, over the batch's texts and titles together; every later step reads those Docs: entities from
 their `ents`, quotes from their parse, stances from their sentences, tone from the text's sentences.
+With parse="needed" (the default) spaCy parses only the sentences quotes and role names read, and
+the whole of a text that mentions a stance target (partial.py); "full" parses everything.
 The title's entities and quotes go to `title_entities` / `title_quotes` with offsets into `title`
 (so that `entities` keep theirs into `text`); a name in the title and the text gets the same
 `canonical`; the title's cues count toward the article's own stance, and a holder the title names
@@ -74,11 +76,14 @@ class TagArticlesDoFn(StageDoFn):
 
     stage = "tag"
 
-    def __init__(self, models: dict[str, str], targets: list, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(self, models: dict[str, str], targets: list, batch_size: int = DEFAULT_BATCH_SIZE,
+                 parse: str = "needed", processes: int = 1):
         super().__init__()
         self.models = dict(models)
         self.targets = list(targets)
         self.batch_size = batch_size
+        self.parse_mode = parse
+        self.processes = max(1, int(processes))
         self._untagged = counter("tag.untagged")
         self._truncated = counter("tag.truncated")
         self._entities = counter("tag.entities")
@@ -92,23 +97,93 @@ class TagArticlesDoFn(StageDoFn):
         self.analyzer = load_analyzer()
         self.stance = MultilingualStance(self.targets) if self.targets else None
         self.recent = LRUCache(maxsize=REUSE_BYTES, getsizeof=len)   # reuse_key → packed tags
+        self.pool = None
+        if self.processes > 1:   # helpers tag every other batch while this worker parses the next
+            from transforms.analysis.tag_pool import TagPool
+            self.pool = TagPool(self.processes - 1, ChildTagger,
+                                (self.models, self.targets, self.batch_size, self.parse_mode))
+        self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
+        self._pending = set()      # their reuse keys: copies of them wait for their tags
+        self._full_batches = 0
 
-    def process(self, batch):
-        """Exact copies of an article tagged before (or earlier in the batch) take its tags; the rest
-        are parsed."""
+    def teardown(self):
+        if getattr(self, "pool", None) is not None:
+            self.pool.close()
+
+    def process(self, batch, element=beam.DoFn.WindowedValueParam):
+        """Exact copies of an article tagged before (or earlier in the batch, or at a helper) take its
+        tags; the rest are parsed, here or (every other batch) by a helper process."""
         fresh, copies, keys = [], [], {}
         for article in batch:
             key = reuse_key(article)
-            if key in self.recent or key in keys:
+            if key in self.recent or key in keys or key in self._pending:
                 copies.append((article, key))
             else:
                 keys[key] = article
                 fresh.append(article)
-        yield from self._tag_fresh(fresh, keys)
+        # a helper starts once a full batch has been tagged here: a run of a few articles (the seeds,
+        # a test) is over before a helper's models would have loaded
+        if self.pool is not None and fresh and self._full_batches and len(self._held) < self.pool.helpers:
+            self._held.append((element, self.pool.submit(fresh), fresh, keys, copies))
+            self._pending.update(keys)
+            return
+        outputs = list(self._fresh_outputs(fresh, keys, self.tag_all(fresh)))
+        self._full_batches += len(batch) >= self.batch_size
+        yield from self._collect()
+        outputs += self._copies(copies)
+        yield from (_in(element, out) for out in outputs)
+
+    def finish_bundle(self):
+        yield from self._collect()
+
+    def _collect(self):
+        """The helpers' batches (waiting for them), as WindowedValues of their own elements."""
+        held, self._held = self._held, []
+        for element, future, fresh, keys, copies in held:
+            try:
+                results = self._from_helper(fresh, future.result())
+            except Exception:  # noqa: BLE001 - a helper that died: this worker tags its batch
+                self.pool.lost()
+                results = self.tag_all(fresh)
+            self._pending.difference_update(keys)
+            for out in [*self._fresh_outputs(fresh, keys, results), *self._copies(copies)]:
+                yield _in(element, out)
+
+    def _from_helper(self, fresh: list[dict], answers: list) -> list[tuple[dict, Exception | None]]:
+        results = []
+        for article, (status, value) in zip(fresh, answers, strict=True):
+            if status == "ok":
+                article.update(value)
+                if (article.get("language") or "und") not in self.models:
+                    self._untagged.inc()
+                if len(article.get("text") or "") > MAX_TAG_CHARS:
+                    self._truncated.inc()
+                self._count(article)
+                results.append((article, None))
+            else:
+                results.append((article, HelperError(value)))
+        return results
+
+    def _fresh_outputs(self, fresh: list[dict], keys: dict, results):
+        """Each tagged article (its tags kept for its copies) or its dead letter."""
+        by_identity = {id(article): key for key, article in keys.items()}
+        for article, error in results:
+            if error is not None:
+                yield self._reject(article, "error", error=error)
+                continue
+            key = by_identity.get(id(article))
+            if key is not None:
+                tags = {field: article[field] for field in TAG_FIELDS}
+                self.recent[key] = zlib.compress(pickle.dumps(tags, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            self._out.inc()
+            yield article
+
+    def _copies(self, copies: list) -> list:
+        outputs = []
         for article, key in copies:
             packed = self.recent.get(key)
             if packed is None:  # its original became a dead letter (or left the cache): parse it
-                yield from self._tag_fresh([article], {key: article})
+                outputs += self._fresh_outputs([article], {key: article}, self.tag_all([article]))
                 continue
             article.update(pickle.loads(zlib.decompress(packed)))
             self._reused.inc()
@@ -116,48 +191,39 @@ class TagArticlesDoFn(StageDoFn):
                 self._untagged.inc()
             self._count(article)
             self._out.inc()
-            yield article
-
-    def _tag_fresh(self, batch, keys: dict):
-        # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
-        # worker lives; a memory zone per batch gives those strings back when the batch is done.
-        with contextlib.ExitStack() as zones:
-            for language in {article.get("language") or "und" for article in batch}:
-                try:
-                    tagger = self.tagger(language)
-                except Exception:  # noqa: BLE001 - _tag_batch meets it again and makes dead letters
-                    continue
-                if tagger is not None and tagger.backend == "spacy":
-                    zones.enter_context(tagger.nlp.memory_zone())
-            outputs = list(self._tag_batch(batch))
-        by_identity = {id(article): key for key, article in keys.items()}
-        for output in outputs:
-            key = by_identity.get(id(output))
-            if key is not None:  # a tagged article (not a dead letter): keep its tags for its copies
-                tags = {field: output[field] for field in TAG_FIELDS}
-                self.recent[key] = zlib.compress(pickle.dumps(tags, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        yield from outputs
+            outputs.append(article)
+        return outputs
 
     def _count(self, article: dict) -> None:
         self._entities.inc(len(article["entities"]))
         self._quotes.inc(len(article["quotes"]))
         self._stances.inc(len(article["stances"]))
 
-    def _tag_batch(self, batch):
-        try:
-            docs = self.parse(batch)
-        except Exception:  # noqa: BLE001 - find the article that broke the batch, one at a time
-            LOG.debug("tagging a batch failed; retrying its articles one by one", exc_info=True)
-            docs = None
-        for index, article in enumerate(batch):
+    def tag_all(self, batch: list[dict]) -> list[tuple[dict, Exception | None]]:
+        """(article tagged in place, None) or (article, the error that stopped it), in order."""
+        # spaCy adds every new word of a batch to its vocabulary, which then grows for as long as the
+        # worker lives; a memory zone per batch gives those strings back when the batch is done.
+        with contextlib.ExitStack() as zones:
+            for language in {article.get("language") or "und" for article in batch}:
+                try:
+                    tagger = self.tagger(language)
+                except Exception:  # noqa: BLE001 - parse meets it again and makes dead letters
+                    continue
+                if tagger is not None and tagger.backend == "spacy":
+                    zones.enter_context(tagger.nlp.memory_zone())
             try:
-                doc = docs[index] if docs is not None else self.parse([article])[0]
-                tagged = self.tag(article, doc)
-            except Exception as error:  # noqa: BLE001 - one bad article must never stop the run
-                yield self._reject(article, "error", error=error)
-                continue
-            self._out.inc()
-            yield tagged
+                docs = self.parse(batch)
+            except Exception:  # noqa: BLE001 - find the article that broke the batch, one at a time
+                LOG.debug("tagging a batch failed; retrying its articles one by one", exc_info=True)
+                docs = None
+            results = []
+            for index, article in enumerate(batch):
+                try:
+                    doc = docs[index] if docs is not None else self.parse([article])[0]
+                    results.append((self.tag(article, doc), None))
+                except Exception as error:  # noqa: BLE001 - one bad article must never stop the run
+                    results.append((article, error))
+        return results
 
     def parse(self, articles: list[dict]) -> list:
         """(text Doc, title Doc) per article ((None, None) where its language has no pipeline), one
@@ -172,7 +238,8 @@ class TagArticlesDoFn(StageDoFn):
                 continue
             texts = [self._text(articles[i]) for i in indexes]
             texts += [(articles[i].get("title") or "")[:MAX_TITLE_CHARS] for i in indexes]
-            parsed = list(tagger.pipe(texts, batch_size=self.batch_size))
+            whole = [self._about_a_target(articles[i], language) for i in indexes]
+            parsed = list(tagger.pipe(texts, batch_size=self.batch_size, whole=whole + whole))
             for k, index in enumerate(indexes):
                 docs[index] = (parsed[k], parsed[len(indexes) + k])
         return docs
@@ -182,8 +249,14 @@ class TagArticlesDoFn(StageDoFn):
         if language not in self.models:
             return None
         if language not in self.taggers:
-            self.taggers[language] = load_tagger(self.models[language])
+            self.taggers[language] = load_tagger(self.models[language], self.parse_mode)
         return self.taggers[language]
+
+    def _about_a_target(self, article: dict, language: str) -> bool:
+        """The stance rules read the parse of a text that mentions a target: it is parsed whole."""
+        if self.stance is None:
+            return False
+        return bool(self.stance.relevant_targets(article.get("text") or "", article.get("title") or "", language))
 
     def _text(self, article: dict) -> str:
         text = article.get("text") or ""
@@ -220,21 +293,52 @@ class TagArticlesDoFn(StageDoFn):
         return article
 
 
+class HelperError(Exception):
+    """An article a helper process could not tag: its error's type and message."""
+
+
+class ChildTagger:
+    """What a helper process runs (tag_pool.py): a batch in, ("ok", tag fields) or ("error",
+    message) out per article."""
+
+    def __init__(self, models, targets, batch_size, parse):
+        self.dofn = TagArticlesDoFn(models, targets, batch_size, parse)
+        self.dofn.setup()
+
+    def __call__(self, batch: list[dict]) -> list[tuple[str, object]]:
+        return [("ok", {field: article[field] for field in TAG_FIELDS}) if error is None
+                else ("error", f"{type(error).__name__}: {error}"[:2000]) for article, error in self.dofn.tag_all(batch)]
+
+
+def _in(element, out):
+    """An output of `element`, which may be emitted after later elements: its window and time
+    (a direct call, outside a pipeline, has no element and gets the output itself)."""
+    from apache_beam.utils.windowed_value import WindowedValue
+    if not isinstance(element, WindowedValue):
+        return out
+    if isinstance(out, beam.pvalue.TaggedOutput):
+        return beam.pvalue.TaggedOutput(out.tag, element.with_value(out.value))
+    return element.with_value(out)
+
+
 class TagArticles(beam.PTransform):
     """articles → (articles with entities, quotes, stances and tone; dead letters)."""
 
     def __init__(self, models: dict[str, str] | None = None, targets: list | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+                 batch_size: int = DEFAULT_BATCH_SIZE, parse: str = "needed", processes: int = 1):
         super().__init__()
         self.models = ner_models() if models is None else models
         self.targets = targets or []
         self.batch_size = int(batch_size)
+        self.parse = parse
+        self.processes = processes
 
     def expand(self, articles):
         results = (articles
                    | "KeepEventTime" >> beam.Map(_keep_event_time)
                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                   | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size))
+                   | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size, self.parse,
+                                                   self.processes))
                    .with_outputs(DEAD, main="ok"))
         tagged = results.ok | "RestoreEventTime" >> beam.Map(_restore_event_time)
         return tagged, results[DEAD]

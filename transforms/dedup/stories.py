@@ -53,7 +53,7 @@ import numpy as np
 
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.features import N_FEATURES, DocFreq, cosine
+from transforms.dedup.features import DocFreq, cosine
 from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
 from transforms.dedup.signatures import hash64
 from transforms.packed import INLINE, Records, groups, pack, unpack
@@ -184,13 +184,17 @@ def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_thresh
 
 
 def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
+    import numpy
     from scipy.sparse import csr_matrix
     indptr, indices, data = [0], [], []
     for m in members:
         indices.extend(m[field])
         data.extend(m[field].values())
         indptr.append(len(indices))
-    matrix = csr_matrix((data, indices, indptr), shape=(len(members), N_FEATURES))
+    # the bucket's own features as columns 0..k-1, in the hashed order (so the same sums, in the same
+    # order): the product's transpose would otherwise allocate a row per hashed feature (2^20) per bucket
+    used, columns = numpy.unique(numpy.asarray(indices, dtype="int64"), return_inverse=True)
+    matrix = csr_matrix((data, columns.reshape(-1), indptr), shape=(len(members), max(1, len(used))))
     product = (matrix @ matrix.T).tocoo()
     return {(int(i), int(j)): float(c) for i, j, c in zip(product.row, product.col, product.data) if i < j}
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
 # Spellings one sound gets in different Latin transliterations of the same name ("Makron"/"Macron",
 # "Zelenskiy"/"Zelensky", "Sholts"/"Scholz"): folded the same way on both sides of a comparison.
-_FOLDS = ((r"[’'`\"]", ""), (r"ph", "f"), (r"ck|c|q", "k"), (r"w", "v"), (r"(iy|yi|ij|ii|y|j)", "i"),
-          (r"kh|h", "h"), (r"ts|tz|z", "s"), (r"(.)\1+", r"\1"))
+_FOLDS = tuple((re.compile(pattern), replacement) for pattern, replacement in (
+    (r"[’'`\"]", ""), (r"ph", "f"), (r"ck|c|q", "k"), (r"w", "v"), (r"(iy|yi|ij|ii|y|j)", "i"),
+    (r"kh|h", "h"), (r"ts|tz|z", "s"), (r"(.)\1+", r"\1")))
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def to_latin(text: str | None) -> str | None:
@@ -26,9 +29,10 @@ def to_latin(text: str | None) -> str | None:
     return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
 
 
+@lru_cache(maxsize=1 << 16)   # called for every word of every text (signature.numbers_and_dates)
 def name_key(text: str | None) -> str:
     """A lower-case, spelling-folded key of a name, equal for its transliterations in most scripts."""
     key = (to_latin(text) or "").lower()
     for pattern, replacement in _FOLDS:
-        key = re.sub(pattern, replacement, key)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", key).split())
+        key = pattern.sub(replacement, key)
+    return " ".join(_NOT_ALNUM.sub(" ", key).split())

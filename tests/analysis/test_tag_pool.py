@@ -1,0 +1,89 @@
+"""Tagging with a helper process (--tag_processes 2): the same rows as the worker alone."""
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
+
+from transforms.analysis.entities import DEFAULT_NER_MODELS
+from transforms.analysis.tag import TagArticles, TagArticlesDoFn
+
+MODELS = {"en": DEFAULT_NER_MODELS["en"]}
+TEXTS = [
+    "“The bridge will reopen in May,” the mayor of Leeds, Judith Blake, told the council on Monday.",
+    "Shares in Lloyds rose in London after the bank said profits had doubled.",
+    "Rain is expected across Wales and the south of England tomorrow, forecasters said.",
+    "The Prime Minister met President Macron in Paris to discuss fishing rights.",
+]
+
+
+def articles():
+    rows = [{"article_id": f"a{i}", "source": f"a{i}", "language": "en", "title": f"Story {i}", "text": text,
+             "outlet": "example.com"} for i, text in enumerate(TEXTS)]
+    rows.append({**rows[0], "article_id": "copy", "source": "copy"})          # an exact copy of a0
+    rows.append({**rows[1], "article_id": "bad", "source": "bad", "text": 42})   # a text that is no text
+    return rows
+
+
+def articles_in(batches):
+    """The same batches of fresh copies of the rows (tagging updates its articles in place)."""
+    fresh = {row["article_id"]: row for row in articles()}
+    return [[dict(fresh[row["article_id"]]) for row in batch] for batch in batches]
+
+
+def element(batch):
+    return WindowedValue(batch, 0, [GlobalWindow()])
+
+
+def by_id(outputs):
+    rows, dead = {}, []
+    for out in outputs:
+        if isinstance(out, beam.pvalue.TaggedOutput):
+            dead.append(out.value.value if isinstance(out.value, WindowedValue) else out.value)
+            continue
+        row = out.value if isinstance(out, WindowedValue) else out
+        rows[row["article_id"]] = {k: row[k] for k in ("entities", "quotes", "title_entities", "tone")}
+    return rows, dead
+
+
+def test_every_other_batch_goes_to_the_helper_and_comes_back_the_same():
+    alone = TagArticlesDoFn(MODELS, [], batch_size=2)
+    alone.setup()
+    helped = TagArticlesDoFn(MODELS, [], batch_size=2, processes=2)
+    helped.setup()
+    try:
+        rows = articles()
+        batches = [rows[0:2], rows[2:4], [rows[5], rows[4]], [rows[1]]]
+        expected = [out for batch in articles_in(batches) for out in alone.process(batch, element(batch))]
+        outputs = list(helped.process(batches[0], element(batches[0])))
+        assert len(outputs) == 2 and not helped._held          # the first full batch: here
+        second = list(helped.process(batches[1], element(batches[1])))
+        assert second == [] and len(helped._held) == 1         # at the helper; this worker goes on
+        outputs += list(helped.process(batches[2], element(batches[2])))   # a bad text, a copy of a0
+        assert not helped._held and len(outputs) == 6          # its own batch, then the helper's
+        outputs += list(helped.process(batches[3], element(batches[3])))   # smaller than a batch
+        outputs += list(helped.finish_bundle() or [])
+    finally:
+        helped.teardown()
+    rows, dead = by_id(outputs)
+    want_rows, want_dead = by_id(expected)
+    assert rows == want_rows and set(rows) == {"a0", "a1", "a2", "a3", "copy"}
+    assert rows["copy"] == rows["a0"] and rows["a0"]["quotes"]
+    assert [d["input_ref"] for d in dead] == [d["input_ref"] for d in want_dead] == ["bad"]
+
+
+def project(row):
+    return row["article_id"], repr({k: row[k] for k in ("entities", "quotes", "title_entities", "tone")})
+
+
+def test_a_local_pipeline_with_a_helper_gives_the_same_rows():
+    from apache_beam.testing.util import assert_that, equal_to
+    alone = TagArticlesDoFn(MODELS, [], batch_size=2)
+    alone.setup()
+    rows, dead = by_id([out for out in alone.process(articles(), element(articles()))])
+    expected = [project({"article_id": key, **value}) for key, value in rows.items()]
+    with beam.Pipeline("FnApiRunner") as pipeline:
+        tagged, dead_letters = (pipeline | beam.Create(articles())
+                                | TagArticles(MODELS, [], batch_size=2, processes=2))
+        assert_that(tagged | beam.Map(project), equal_to(expected))
+        assert_that(dead_letters | beam.Map(lambda d: d["input_ref"]), equal_to(["bad"]), label="Dead")

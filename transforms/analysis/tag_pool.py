@@ -1,0 +1,57 @@
+"""Helper processes that tag batches beside the worker, so that one local worker uses a second core.
+
+On a local run the worker's own process carries reading, language, tagging and the shuffles while
+trafilatura runs in its child (text/extractor.py) and waits for it half the time; tagging is most
+of the worker's work. With `--tag_processes 2` the tagging DoFn hands every other batch to a helper
+process and parses the next one itself meanwhile. The helper runs the same tagging code (a
+`factory(*args)` callable made once in it) and sends back only the tag fields, so counters and dead
+letters stay with the worker. A helper that dies is replaced; its batch is tagged in the worker.
+
+Processes come from the forkserver (as the extraction child does): a fork of a Beam worker full of
+gRPC threads is not safe.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+
+LOG = logging.getLogger(__name__)
+_WORKER = None   # in a helper process: the callable that tags a batch
+
+
+def _start(factory, args) -> None:
+    global _WORKER
+    _WORKER = factory(*args)
+
+
+def _tag(batch: list) -> list:
+    return _WORKER(batch)
+
+
+class TagPool:
+    """`helpers` processes, each with its own models (loaded on first use of a language)."""
+
+    def __init__(self, helpers: int, factory, args: tuple):
+        self.helpers, self.factory, self.args = helpers, factory, args
+        self._executor = None
+
+    def _pool(self):
+        if self._executor is None:
+            from concurrent.futures import ProcessPoolExecutor
+            self._executor = ProcessPoolExecutor(self.helpers, mp_context=multiprocessing.get_context("forkserver"),
+                                                 initializer=_start, initargs=(self.factory, self.args))
+        return self._executor
+
+    def submit(self, batch: list):
+        """A future of the batch's [("ok", fields) | ("error", message)], one per article."""
+        return self._pool().submit(_tag, batch)
+
+    def lost(self) -> None:
+        """A helper died (or the pool broke): start afresh on the next submit."""
+        LOG.warning("a tagging helper process stopped; its batch is tagged in the worker")
+        self.close()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
