@@ -10,7 +10,8 @@ runs, each value decoded into its own Python objects (bench/RESULTS.md). Two for
   per shard key, so that a shuffle of one record per article per LSH band (85 of them) costs about
   12 bytes plus the payload per record, instead of a dict entry, a list and a tuple of strings for
   each (~800 bytes). `groups` then yields the records of each key in key order, like a GroupByKey.
-  Beam lifts the combine into the producing stage, so the records never exist as Python objects.
+  Beam lifts the combine into the producing stage, so the records never exist as Python objects;
+  given a Spill with a folder they also wait on disk, in chunks (`Records`).
 """
 from __future__ import annotations
 
