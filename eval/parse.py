@@ -2,9 +2,10 @@
 
     python eval/parse.py [--data ../shared/data] [--limit N]
 
-Real news text, English and French: the pages_fundus bodies (expected article text of 254 pages from
-fundus' test set, the English and French ones by langdetect), and the WMT21 news test documents
-(English references of ru-en, French originals of fr-de). Each text is tagged twice with the
+Real news text, English, French and Russian: the pages_fundus bodies (expected article text of 254
+pages from fundus' test set, the English and French ones by langdetect), and the WMT21 news test
+documents (English references of ru-en, French originals of fr-de, Russian originals of ru-en; natasha
+parses Russian, and only its syntax is partial). Each text is tagged twice with the
 pipeline's own SpacyTagger, `parse="full"` and `parse="needed"` (transforms/analysis/partial.py), and
 compared: CPU seconds of the parse, share of tokens parsed, entities (text, label, canonical at the
 same offsets: needed against full as P/R), quotes (speaker, span and kind; and the span alone), tone
@@ -45,13 +46,13 @@ def wmt_texts(data: Path, file: str, side: str) -> list[str]:
 
 
 def compare(name: str, language: str, texts: list[str]) -> None:
-    from transforms.analysis.entities import DEFAULT_NER_MODELS, SpacyTagger
+    from transforms.analysis.entities import DEFAULT_NER_MODELS, load_tagger
     from transforms.analysis.quotes import extract_quotes
     from transforms.analysis.tone import document_tone, load_analyzer
     analyzer = load_analyzer()
     results = {}
     for mode in ("full", "needed"):
-        tagger = SpacyTagger(DEFAULT_NER_MODELS[language], parse=mode)
+        tagger = load_tagger(DEFAULT_NER_MODELS[language], mode)
         started = time.process_time()
         docs = list(tagger.pipe(texts, batch_size=32))
         seconds = time.process_time() - started
@@ -63,7 +64,8 @@ def compare(name: str, language: str, texts: list[str]) -> None:
                          {(q["start"], q["end"], q["speaker"], q["direct"]) for q in quotes},
                          {(q["start"], q["end"]) for q in quotes},
                          document_tone(analyzer, text, language, doc)))
-        share = tagger.partial.parsed_tokens / max(1, tagger.partial.tokens) if tagger.partial else 1.0
+        partial = getattr(tagger, "partial", None)
+        share = f"{partial.parsed_tokens / max(1, partial.tokens):.2f}" if partial else "-"
         results[mode] = (seconds, share, rows)
     (full_s, _, full), (needed_s, share, needed) = results["full"], results["needed"]
 
@@ -77,7 +79,7 @@ def compare(name: str, language: str, texts: list[str]) -> None:
     tone = f"{sum(tones) / len(tones):.4f}" if tones else "  -  "
     print(f"{name} ({len(texts)} texts)")
     print(f"  parse CPU s: full {full_s:.1f}, needed {needed_s:.1f} ({full_s / max(needed_s, 1e-9):.2f}x less); "
-          f"tokens parsed {share:.2f}")
+          f"tokens parsed {share}")
     print(f"  entities     full/needed {agreement(0)}")
     print(f"  quotes       full/needed {agreement(1)}")
     print(f"  quote spans  full/needed {agreement(2)}")
@@ -96,7 +98,8 @@ def main(argv=None) -> int:
         if fundus.get(language):
             sets.append((f"pages_fundus bodies, {language}", language, fundus[language]))
     for name, file, side, language in (("WMT21 ru-en references", "newstest2021.ru-en.all.xml", "ref", "en"),
-                                       ("WMT21 fr-de originals", "newstest2021.fr-de.all.xml", "src", "fr")):
+                                       ("WMT21 fr-de originals", "newstest2021.fr-de.all.xml", "src", "fr"),
+                                       ("WMT21 ru-en originals", "newstest2021.ru-en.all.xml", "src", "ru")):
         texts = wmt_texts(data, file, side)
         if texts:
             sets.append((name, language, texts))

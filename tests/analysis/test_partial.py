@@ -109,3 +109,21 @@ def test_tagging_parses_a_text_about_a_target_whole_and_gives_the_same_tags_as_f
         for field in ("entities", "quotes", "stances", "title_entities"):
             assert needed[field] == full[field], field
     assert outputs["needed"][0]["quotes"] and outputs["needed"][0]["stances"]
+
+
+def test_russian_syntax_only_where_it_is_read_and_names_keep_their_normal_forms():
+    from transforms.analysis.entities import load_tagger
+    from transforms.analysis.quotes import extract_quotes
+    text = ("Вчера в Москве прошли переговоры с делегацией Министерства иностранных дел Франции.\n\n"
+            "«Мы готовы продолжать диалог», — заявил Сергей Лавров журналистам.\n\n"
+            "Встреча продолжалась три часа.")
+    needed, full = load_tagger("natasha", "needed"), load_tagger("natasha", "full")
+    doc, full_doc = next(needed.pipe([text])), next(full.pipe([text]))
+    assert doc.text == full_doc.text == text
+    assert needed.entities(doc) == full.entities(full_doc)          # normal forms included
+    quotes = extract_quotes(doc, needed.entities(doc), "ru")
+    assert quotes == extract_quotes(full_doc, full.entities(full_doc), "ru") and quotes
+    last = [t for t in doc if t.text == "продолжалась"][0]          # no cue: a flat tree, no syntax
+    assert last.dep_ == "dep" and last.head.text == "Встреча"
+    said = [t for t in doc if t.text == "заявил"][0]                 # a speech verb: natasha's parse
+    assert said.dep_ != "dep" and said.head.i == [t for t in full_doc if t.text == "заявил"][0].head.i

@@ -266,11 +266,12 @@ class SpacyTagger:
 class NatashaTagger:
     """natasha's segmenter, morphology, syntax and NER, one parse per text, given out as a spaCy Doc
     (natasha_doc.py) so that quotes, stances and tone read Russian like French; the names are
-    natasha's own spans with their normal (nominative) forms, kept on the Doc."""
+    natasha's own spans with their normal (nominative) forms, kept on the Doc. With parse="needed"
+    the syntax covers only the sentences quotes read (partial.natasha_needed_syntax)."""
 
     backend = "spacy"
 
-    def __init__(self, model: str = NATASHA):
+    def __init__(self, model: str = NATASHA, parse: str = "needed"):
         import spacy
         from natasha import (MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser,
                              Segmenter)
@@ -283,19 +284,25 @@ class NatashaTagger:
         self.morph_vocab = MorphVocab()
         self.nlp = spacy.blank("ru")   # its vocabulary (and memory zone) holds the Docs' strings
         self.language = "ru"
+        self.cues = parse_cues("ru") if parse == "needed" else None   # None: syntax of every sentence
 
     def pipe(self, texts, batch_size: int = 32, whole=None):
         from natasha import Doc
 
         from transforms.analysis.natasha_doc import to_spacy_doc
-        for text in texts:
+        from transforms.analysis.partial import natasha_needed_syntax
+        whole = list(whole) if whole is not None else []
+        for index, text in enumerate(texts):
             ndoc = Doc(text)
             ndoc.segment(self.segmenter)
             ndoc.tag_morph(self.morph_tagger)
-            ndoc.parse_syntax(self.syntax_parser)
-            ndoc.tag_ner(self.ner_tagger)
-            for token in ndoc.tokens:
+            for token in ndoc.tokens:   # lemmas need only the morphology; the cues read them
                 token.lemmatize(self.morph_vocab)
+            ndoc.tag_ner(self.ner_tagger)
+            if self.cues is None:
+                ndoc.parse_syntax(self.syntax_parser)
+            else:
+                natasha_needed_syntax(ndoc, self.syntax_parser, self.cues, index < len(whole) and whole[index])
             for span in ndoc.spans:
                 try:
                     span.normalize(self.morph_vocab)
@@ -321,4 +328,4 @@ def parse_cues(language: str) -> frozenset[str]:
 
 
 def load_tagger(model: str, parse: str = "needed"):
-    return NatashaTagger(model) if model == NATASHA else SpacyTagger(model, parse)
+    return NatashaTagger(model, parse) if model == NATASHA else SpacyTagger(model, parse)
