@@ -34,12 +34,20 @@ def article_rows(pages: list[dict], size: int) -> list[dict]:
     return list(iter_rows(pages, size))
 
 
+def paragraphs_only(pages: list[dict]) -> list[dict]:
+    """The pages with their HTML cut down to its <p> elements: the rows are the same (the corpus's
+    variations read, shuffle, drop and add only <p> elements, drawing the same random numbers),
+    but each record no longer shuffles, compresses and scans ~300 KB of a page's markup."""
+    from bench.corpus import PARAGRAPH_RE as ELEMENT_RE
+    return [{**page, "html": "".join(m.group(0) for m in ELEMENT_RE.finditer(page["html"]))} for page in pages]
+
+
 def iter_rows(pages: list[dict], size: int):
     """article_rows one at a time (200,000 rows do not fit in memory)."""
     from bench.corpus import records
     from schemas.article import new_article
     from transforms.text.identity import content_hash
-    for record in records(size, pages):
+    for record in records(size, paragraphs_only(pages)):
         text = "\n\n".join(" ".join(TAG_RE.sub(" ", p).split()) for p in PARAGRAPH_RE.findall(record["html"]))
         published = dt.datetime.fromisoformat(record["published"])
         yield new_article(article_id=record["id"], source=record["id"], input_kind="jsonl", url=record["url"],
@@ -114,6 +122,8 @@ def stage_memory(paths: list[str], workdir: str, with_stories: bool) -> dict:
     import subprocess
     folder = os.path.dirname(paths[0])
     command = [sys.executable, os.path.abspath(__file__), "--stage-only", folder] + (["--stories"] if with_stories else [])
+    if STAGE_LOG:
+        command += ["--stage-log", STAGE_LOG]
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -124,9 +134,15 @@ def _high_water_mb() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
 
 
-def _stage_only(folder: str, with_stories: bool) -> int:
+STAGE_LOG = None   # --stage-log: the children append a line per fused stage (bench/shuffle_profile.log_stages)
+
+
+def _stage_only(folder: str, with_stories: bool, stage_log: str | None = None) -> int:
     """The child of stage_memory: run the stages over the pickles in `folder`, print the figures."""
     import json
+    if stage_log:
+        from bench.shuffle_profile import log_stages
+        log_stages(stage_log)
 
     import apache_beam  # noqa: F401 - imported before the baseline is read, like the stages' modules
 
@@ -167,11 +183,14 @@ def main(argv=None) -> int:
                         help="peak resident memory of the stages by size (each run in a fresh process) instead of time")
     parser.add_argument("--combined", action="store_true",
                         help="with --memory: only the run of both stages (syndication + stories), not syndication alone")
+    parser.add_argument("--stage-log", help="with --memory: append each fused stage's start, end and memory to this file")
     parser.add_argument("--stage-only", help=argparse.SUPPRESS)
     parser.add_argument("--stories", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage_only:
-        return _stage_only(args.stage_only, args.stories)
+        return _stage_only(args.stage_only, args.stories, args.stage_log)
+    global STAGE_LOG
+    STAGE_LOG = args.stage_log and os.path.abspath(args.stage_log)
     from bench.floor import optional
     if optional("transforms.dedup.syndication") is None:
         print("dedup_scaling: this checkout has no dedup stage (transforms/dedup/syndication.py); nothing to measure")

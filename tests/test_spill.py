@@ -8,6 +8,7 @@ import pickle
 import random
 
 import apache_beam as beam
+import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -64,7 +65,10 @@ def test_spill_folder_is_removed_however_the_block_ends(tmp_path):
     assert not os.path.exists(folder) and list(tmp_path.iterdir()) == []
 
 
-def test_records_group_like_a_group_by_key_on_the_local_runner():
+@pytest.mark.parametrize("chunked", [False, True])
+def test_records_group_like_a_group_by_key_on_the_local_runner(tmp_path, chunked):
+    """Inline, and with a spill and chunks so small that every shard's records are many chunks."""
+    spill = Spill(str(tmp_path)) if chunked else Spill(None)
     rng = random.Random(5)
     records = [(rng.randrange(1 << 63) if i % 3 else rng.randrange(40), rng.randbytes(rng.randint(0, 30)))
                for i in range(3000)]
@@ -75,11 +79,34 @@ def test_records_group_like_a_group_by_key_on_the_local_runner():
 
     def as_groups(keyed):
         _, accumulator = keyed
-        return [(key, sorted(payloads)) for key, payloads in groups(accumulator)]
+        if chunked:
+            assert len(accumulator[3]) >= 2 and len(pickle.dumps(accumulator)) < 2000
+        return [(key, sorted(payloads)) for key, payloads in groups(accumulator, spill=spill)]
 
     with beam.Pipeline(runner=FnApiRunner()) as p:
-        grouped = (p | beam.Create(shards) | beam.CombinePerKey(Records()) | beam.FlatMap(as_groups))
+        grouped = (p | beam.Create(shards) | beam.CombinePerKey(Records(spill, chunk_bytes=500)) | beam.FlatMap(as_groups))
         assert_that(grouped, equal_to([(k, sorted(v)) for k, v in expected.items()]))
+
+
+def test_chunked_records_keep_each_keys_order_through_merges(tmp_path):
+    """What a key's payloads are, and in what order, does not depend on where the chunks fell."""
+    spill = Spill(str(tmp_path))
+    rng = random.Random(9)
+    records = [(rng.randrange(12), rng.randbytes(rng.randint(0, 40))) for _ in range(2000)]
+    inline, chunked = Records(), Records(spill, chunk_bytes=300)
+    parts = [records[i:i + 150] for i in range(0, len(records), 150)]
+    accumulators = {}
+    for combine in (inline, chunked):
+        accs = []
+        for part in parts:
+            acc = combine.create_accumulator()
+            for record in part:
+                combine.add_input(acc, record)
+            accs.append(pickle.loads(pickle.dumps(acc)))
+        accumulators[combine] = combine.merge_accumulators([combine.merge_accumulators(accs[:4]), *accs[4:]])
+    assert accumulators[chunked][3] and not accumulators[inline][3]
+    assert list(groups(accumulators[chunked], spill=spill)) == list(groups(accumulators[inline]))
+    assert list(groups(accumulators[inline], min_size=170)) == list(groups(accumulators[chunked], 170, spill))
 
 
 def test_groups_in_key_order_and_min_size():

@@ -244,10 +244,10 @@ def bucket_records(node: dict, window: int, spill: Spill = INLINE):
         yield bucket % BUCKET_SHARDS, (bucket, packed)
 
 
-def over_cap_buckets(keyed, cap: int):
+def over_cap_buckets(keyed, cap: int, spill: Spill = INLINE):
     """The buckets of a shard's Records with more than `cap` nodes (skipped: see the module doc)."""
     over = counter("stories.bucket_over_cap")
-    for bucket, _ in groups(keyed[1], min_size=cap + 1):
+    for bucket, _ in groups(keyed[1], cap + 1, spill):
         over.inc()
         yield bucket
 
@@ -273,7 +273,7 @@ class StoryPairsDoFn(beam.DoFn):
             self._over = (over_cap, frozenset(over_cap))
         over = self._over[1]
         _, records = keyed
-        for bucket, nodes in groups(records, min_size=2):
+        for bucket, nodes in groups(records, 2, self.spill):
             if len(nodes) > self.cap:
                 continue
             members = sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"])
@@ -327,8 +327,8 @@ class ClusterStories(beam.PTransform):
         nodes = representatives | "Vectors" >> beam.Map(_vector_node, beam.pvalue.AsSingleton(doc_freq), spill)
         buckets = (nodes
                    | "BucketRecords" >> beam.FlatMap(bucket_records, self.window, spill)
-                   | "Buckets" >> beam.CombinePerKey(Records()))
-        over_cap = buckets | "OverCap" >> beam.FlatMap(over_cap_buckets, self.cap)
+                   | "Buckets" >> beam.CombinePerKey(Records(spill)))
+        over_cap = buckets | "OverCap" >> beam.FlatMap(over_cap_buckets, self.cap, spill)
         edges = (buckets
                  | "Pairs" >> beam.ParDo(StoryPairsDoFn(self.threshold, self.cross_threshold, self.window, self.cap,
                                                         spill), beam.pvalue.AsList(over_cap))

@@ -103,16 +103,16 @@ _MEMBER = struct.Struct("<QQQ")   # rank time, id order, node number: sorts as t
 class BucketPairsDoFn(beam.DoFn):
     """One shard's Records → candidate pairs (number_a, number_b, exact) of each bucket (bucket_pairs)."""
 
-    def __init__(self, cap: int, pivots: int):
+    def __init__(self, cap: int, pivots: int, spill: Spill = INLINE):
         super().__init__()
-        self.cap, self.pivots = cap, pivots
+        self.cap, self.pivots, self.spill = cap, pivots, spill
         self._over_cap = counter("dedup.bucket_over_cap")
 
     def process(self, keyed):
         shard, records = keyed
         exact = is_exact_shard(shard)
         kind = "h:" if exact else "b:"
-        for _, members in groups(records, min_size=2):
+        for _, members in groups(records, 2, self.spill):
             pairs, over = bucket_pairs(kind, [_MEMBER.unpack(m) for m in members], self.cap, self.pivots)
             if over:
                 self._over_cap.inc()
@@ -224,8 +224,8 @@ class LabelSyndication(beam.PTransform):
 
         candidates = (nodes
                       | "BucketRecords" >> beam.FlatMap(bucket_records, spill)
-                      | "Buckets" >> beam.CombinePerKey(Records())
-                      | "Pairs" >> beam.ParDo(BucketPairsDoFn(self.bucket_cap, PIVOTS))
+                      | "Buckets" >> beam.CombinePerKey(Records(spill))
+                      | "Pairs" >> beam.ParDo(BucketPairsDoFn(self.bucket_cap, PIVOTS, spill))
                       | "DistinctPairs" >> beam.Distinct())
         table = nodes | "ByNumber" >> beam.Map(_table_entry, spill)
         verified = ({"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "node": table}
