@@ -73,7 +73,8 @@ def run_and_summarise(pipeline, options, settings, run_id, summarise, describe, 
 
     log = log_path(settings.output, run_id)
     handler = _log_to(log)
-    memory = None if settings.remote_runner else PeakMemory()
+    # once a second: the walk of /proc holds the worker's GIL (bench/pipeline.py samples every 0.2 s)
+    memory = None if settings.remote_runner else PeakMemory(interval=1.0)
     if progress is not None:
         progress.memory = memory
     try:

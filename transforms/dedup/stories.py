@@ -109,6 +109,11 @@ def node_vectors(feats: tuple, df) -> dict:
     return {"lang": language, "vector": vector, "items": specificity(items, doc_freq, n_all), "cross": cross}
 
 
+# A canonical row's packed story_candidate, made once by the stories stage for the writer's story
+# index (its signature is the costly part); not a column: the Parquet schema leaves it out.
+PACKED_NODE = "_packed_story_node"
+
+
 def story_candidate(article: dict) -> tuple:
     """What the clustering compares of one row: (time, article_id, day, node_features)."""
     published = article.get("published_at") or article.get("fetched_at")
@@ -213,7 +218,10 @@ class StoryNodeDoFn(StageDoFn):
         signature.countries(), signature.months()
 
     def process_element(self, article):
-        when, article_id, day, feats = story_candidate(article)
+        candidate = story_candidate(article)
+        when, article_id, day, feats = candidate
+        if not article.get("is_duplicate"):   # the story index keeps it for the row (story_index.story_entry)
+            article[PACKED_NODE] = pack(candidate)
         yield article["cluster_id"], pack(article, self.spill)   # it waits at JoinLabels for the whole stage
         yield beam.pvalue.TaggedOutput(NODE, (article["cluster_id"], (f"{NEW}|{when}", article_id, day,
                                                                       pack(feats, self.spill), article["cluster_id"])))

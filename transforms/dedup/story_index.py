@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from transforms import state
 from transforms.dedup.index import day_name, days_around
-from transforms.dedup.stories import EARLIER, NODE_VERSION, story_candidate
+from transforms.dedup.stories import EARLIER, NODE_VERSION, PACKED_NODE, story_candidate
 from transforms.packed import pack, unpack
 from transforms.runtime import counter
 from transforms.write import DayRecorder
@@ -37,8 +37,9 @@ def story_entry(row: dict) -> dict | None:
     """The entry of a written row: canonical rows only (a copy's group has its canonical's entry)."""
     if row.get("is_duplicate"):
         return None
+    node = row.get(PACKED_NODE) or pack(story_candidate(row))   # made by the stories stage, or here
     return {KEY: row[KEY], "cluster_id": row.get("cluster_id") or row[KEY], "story_id": row.get("story_id") or row[KEY],
-            "node": pack(story_candidate(row)), "version": NODE_VERSION}
+            "node": node, "version": NODE_VERSION}
 
 
 def read_story_day(story_dir: str, day: int) -> tuple[list[dict], int]:
