@@ -43,6 +43,7 @@ eval: $(STAMP)
 	$(BIN)/python eval/stance.py
 	$(BIN)/python eval/stance_words.py
 	$(BIN)/python eval/entities.py
+	$(BIN)/python eval/parse.py
 	$(BIN)/python eval/dedup.py
 	$(BIN)/python eval/backfill.py --originals 300
 	$(BIN)/python eval/cleaning.py

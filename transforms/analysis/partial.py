@@ -163,10 +163,11 @@ def natasha_needed_syntax(ndoc, parser, cues: frozenset[str], whole: bool = Fals
         if parse:
             continue
         for span in ndoc.spans:
-            if sent.start <= span.start < sent.stop and len(span.tokens) > 1 and \
+            if sent.start <= span.start and span.stop <= sent.stop and len(span.tokens) > 1 and \
                     any(t.feats.get("Case") != "Nom" for t in span.tokens):
-                first = next(k for k, t in enumerate(sent.tokens, 1) if t.start == span.tokens[0].start)
-                names.append((index, first, span.tokens))
+                first = next((k for k, t in enumerate(sent.tokens, 1) if t.start == span.tokens[0].start), None)
+                if first is not None:
+                    names.append((index, first, span.tokens))
     chunks = [[t.text for t in s.tokens] for s, parse in zip(sents, needed) if parse]
     chunks += [[t.text for t in tokens] for _, _, tokens in names]
     markups = iter(list(parser.map(chunks)) if chunks else [])

@@ -138,6 +138,8 @@ class TagArticlesDoFn(StageDoFn):
 
     def finish_bundle(self):
         yield from self._collect(wait=True)
+        if self.pool is not None:   # its models leave with it: a local batch run's shuffles come next
+            self.pool.close()
 
     def _collect(self, wait: bool):
         """The helpers' finished batches (with `wait`, all of them), as WindowedValues of their own
