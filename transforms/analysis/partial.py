@@ -107,8 +107,8 @@ class PartialParser:
         self.nlp = nlp
         self.cues = numpy.array(sorted({nlp.vocab.strings.add(cue.lower()) for cue in cues}), dtype="uint64")
         self.enabled = ner_is_standalone(nlp)
-        self.paragraphs = [(n, p) for n, p in nlp.pipeline if n == "newsbeam_paragraphs"]
-        self.ner_steps = [("sentencizer", Sentencizer()), *self.paragraphs, ("ner", nlp.get_pipe("ner"))] \
+        paragraphs = [(n, p) for n, p in nlp.pipeline if n == "newsbeam_paragraphs"]
+        self.ner_steps = [("sentencizer", Sentencizer()), *paragraphs, ("ner", nlp.get_pipe("ner"))] \
             if self.enabled else []
         self.parse_steps = parse_steps(nlp)
         self.parsed_tokens = self.tokens = 0
@@ -129,7 +129,7 @@ class PartialParser:
         # a piece is made of the whole text's own tokens (as_doc): re-tokenizing its text could cut a
         # word differently where a sentence ends without a space
         pieces = [_unsplit(doc[a:b].as_doc()) for doc, plan in zip(docs, plans) for a, b in plan]
-        parsed = iter(_run(self.paragraphs + self.parse_steps, pieces, batch_size))
+        parsed = iter(_run(self.parse_steps, pieces, batch_size))   # paragraph breaks included
         for doc, plan in zip(docs, plans):
             self.tokens += len(doc)
             self.parsed_tokens += sum(b - a for a, b in plan)

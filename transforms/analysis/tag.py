@@ -167,12 +167,9 @@ class TagArticlesDoFn(StageDoFn):
         results = []
         for article, (status, value) in zip(fresh, answers, strict=True):
             if status == "ok":
-                article.update(value)
-                if (article.get("language") or "und") not in self.models:
-                    self._untagged.inc()
+                self._take_tags(article, value)
                 if len(article.get("text") or "") > MAX_TAG_CHARS:
                     self._truncated.inc()
-                self._count(article)
                 results.append((article, None))
             else:
                 results.append((article, HelperError(value)))
@@ -203,14 +200,18 @@ class TagArticlesDoFn(StageDoFn):
             if packed is None:  # its original became a dead letter (or left the cache): parse it
                 outputs += self._fresh_outputs([article], {key: article}, self.tag_all([article]))
                 continue
-            article.update(pickle.loads(zlib.decompress(packed)))
+            self._take_tags(article, pickle.loads(zlib.decompress(packed)))
             self._reused.inc()
-            if (article.get("language") or "und") not in self.models:
-                self._untagged.inc()
-            self._count(article)
             self._out.inc()
             outputs.append(article)
         return outputs
+
+    def _take_tags(self, article: dict, tags: dict) -> None:
+        """Tags made elsewhere (an original's, a helper's), counted as if tagged here."""
+        article.update(tags)
+        if (article.get("language") or "und") not in self.models:
+            self._untagged.inc()
+        self._count(article)
 
     def _count(self, article: dict) -> None:
         self._entities.inc(len(article["entities"]))
