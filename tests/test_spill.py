@@ -12,7 +12,7 @@ import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.packed import Records, groups, pack, unpack
+from transforms.packed import Records, distinct, groups, pack, unpack
 from transforms.spill import HANDLE_BYTES, Spill, spill_folder
 
 
@@ -118,3 +118,24 @@ def test_groups_in_key_order_and_min_size():
     assert list(groups(acc, min_size=2)) == [(1, [b"b", b""]), (5, [b"a", b"c"])]
     merged = combine.merge_accumulators([acc, pickle.loads(pickle.dumps(acc))])
     assert [len(p) for _, p in groups(merged)] == [4, 4, 2]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_distinct_records_once_each_across_chunks(tmp_path, chunked):
+    """Repeats of a record in any chunk come out once, in key order; a record differing only in
+    its payload's last byte stays; payloads of another length are refused, not truncated."""
+    spill = Spill(str(tmp_path)) if chunked else Spill(None)
+    combine = Records(spill, chunk_bytes=200)
+    rng = random.Random(3)
+    unique = {(rng.randrange(50) if i % 2 else rng.randrange(1 << 63), rng.randbytes(8) + bytes([i % 2]))
+              for i in range(400)}
+    acc = combine.create_accumulator()
+    for record in [r for r in unique for _ in range(rng.randint(1, 4))]:
+        combine.add_input(acc, record)
+    if chunked:
+        assert len(acc[3]) >= 2
+    out = list(distinct(acc, 9, spill))
+    assert sorted(out) == sorted(unique) and [k for k, _ in out] == sorted(k for k, _ in out)
+    combine.add_input(acc, (1, b"short"))
+    with pytest.raises(ValueError):
+        list(distinct(acc, 9, spill))

@@ -127,3 +127,19 @@ def groups(records, min_size: int = 1, spill: Spill = INLINE):
     for run in big:
         members = order[run_starts[run]:run_ends[run]]
         yield int(sorted_keys[run_starts[run]]), [bytes(data[starts[i]:ends[i]]) for i in members]
+
+
+def distinct(records, width: int, spill: Spill = INLINE):
+    """(key, payload) of each distinct record of a Records output whose payloads are all `width`
+    bytes, in key order: a Distinct whose repeats wait as a few flat buffers (or spill chunks) instead
+    of a Python value each in the runner's GroupingBuffer."""
+    keys, lengths, payloads = _flat(records, spill)
+    if not len(keys):
+        return
+    if np.any(lengths != width):
+        raise ValueError(f"distinct: records of {width} bytes expected")
+    rows = np.empty(len(keys), dtype=[("key", "<u8"), ("payload", f"V{width}")])
+    rows["key"] = keys
+    rows["payload"] = np.frombuffer(payloads, dtype=f"V{width}", count=len(keys))
+    for row in np.unique(rows):
+        yield int(row["key"]), bytes(row["payload"])

@@ -9,7 +9,9 @@ components are the groups when they share an exact key, or share a band and pass
 
 Scale-out shape (no step holds all articles): fingerprints per element → (band key, node) →
 GroupByKey → pairs within a bucket (a bucket over BUCKET_CAP members is counted and only linked to its
-PIVOTS earliest members, never expanded into all pairs) → distinct pairs → verified by two joins with
+PIVOTS earliest members, never expanded into all pairs) → distinct pairs (a near copy shares up to
+all 85 bands, so a pair comes out of each: the repeats wait as Records, sharded by first node, and
+each shard is made distinct in numpy) → verified by two joins with
 the shingle sets → connected components (components.py). The labels are joined back to the rows
 with CoGroupByKey.
 
@@ -33,7 +35,7 @@ from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
 from transforms.dedup.index import EarlierCopies, day_of, days_around
 from transforms.dedup.signatures import (as_shingles, bucket_of, fingerprint, is_copy, is_exact_key, is_exact_shard,
                                          node_number, node_ref, rank_order)
-from transforms.packed import INLINE, Records, groups, pack, unpack
+from transforms.packed import INLINE, Records, distinct, groups, pack, unpack
 from transforms.runtime import counter
 from transforms.spill import Spill
 from transforms.stage import StageDoFn
@@ -43,6 +45,7 @@ PIVOTS = 2
 WINDOW_DAYS = 7
 BLOCK_DAYS = 7          # the run's nodes meet the index a week at a time (each week loads its days ± window)
 NODE = "node"           # tagged output of the fingerprint stage
+PAIR_SHARDS = 64        # candidate pairs are made distinct a shard (of first nodes) at a time
 
 
 def bucket_pairs(key: str, refs, cap: int = BUCKET_CAP, pivots: int = PIVOTS):
@@ -100,8 +103,12 @@ def bucket_records(keyed, spill: Spill = INLINE):
 _MEMBER = struct.Struct("<QQQ")   # rank time, id order, node number: sorts as the refs do
 
 
+_PAIR = struct.Struct("<QB")       # number_b, exact: a candidate pair's payload, keyed by number_a
+
+
 class BucketPairsDoFn(beam.DoFn):
-    """One shard's Records → candidate pairs (number_a, number_b, exact) of each bucket (bucket_pairs)."""
+    """One shard's Records → candidate pairs of each bucket (bucket_pairs), as pair records
+    (pair shard, (number_a, number_b + exact)) for `distinct_pairs`."""
 
     def __init__(self, cap: int, pivots: int, spill: Spill = INLINE):
         super().__init__()
@@ -117,7 +124,15 @@ class BucketPairsDoFn(beam.DoFn):
             if over:
                 self._over_cap.inc()
             for a, b in pairs:
-                yield a[2], b[2], exact
+                yield a[2] % PAIR_SHARDS, (a[2], _PAIR.pack(b[2], exact))
+
+
+def distinct_pairs(keyed, spill: Spill = INLINE):
+    """A pair shard's Records → each distinct candidate pair (number_a, number_b, exact) once."""
+    _, records = keyed
+    for a, payload in distinct(records, _PAIR.size, spill):
+        b, exact = _PAIR.unpack(payload)
+        yield a, b, bool(exact)
 
 
 def _table_entry(keyed, spill: Spill):
@@ -226,7 +241,8 @@ class LabelSyndication(beam.PTransform):
                       | "BucketRecords" >> beam.FlatMap(bucket_records, spill)
                       | "Buckets" >> beam.CombinePerKey(Records(spill))
                       | "Pairs" >> beam.ParDo(BucketPairsDoFn(self.bucket_cap, PIVOTS, spill))
-                      | "DistinctPairs" >> beam.Distinct())
+                      | "PairShards" >> beam.CombinePerKey(Records(spill))
+                      | "DistinctPairs" >> beam.FlatMap(distinct_pairs, spill))
         table = nodes | "ByNumber" >> beam.Map(_table_entry, spill)
         verified = ({"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "node": table}
                     | "JoinFirst" >> beam.CoGroupByKey()
