@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import pickle
 import random
 
 import apache_beam as beam
@@ -11,8 +12,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from conftest import SEEDS, read_articles
 from schemas.article import new_article
-from transforms.dedup.index import (EarlierCopies, day_of, days_around, entry_hashes, entry_of, key_hashes, read_day,
-                                    signature_recorder)
+from transforms.dedup.index import (SIGNATURE_KEYS, EarlierCopies, day_of, days_around, entry_hashes, entry_of,
+                                    key_hashes, read_day, signature_recorder)
 from transforms.dedup.signatures import fingerprint
 from transforms.dedup.stories import ClusterStories
 from transforms.dedup.story_index import EarlierStories, story_recorder
@@ -128,6 +129,26 @@ def test_an_entry_keeps_what_matching_needs_and_nothing_of_the_text(tmp_path):
     signature_recorder(str(tmp_path)).write([entry], "2025-01-03", "wire.example", "part-x.parquet")
     (back,), _ = read_day(str(tmp_path), day_of(START))
     assert back["shingles"] == entry["shingles"] and list(back["exact_keys"]) == entry["exact_keys"]
+
+
+def test_the_writer_takes_the_keys_the_syndication_stage_found_and_makes_the_same_entry(tmp_path):
+    """LabelSyndication leaves each row's exact keys and band digests on it; the writer's entry from
+    them equals the entry it computes from the row alone (so an index written either way matches)."""
+    rows = originals(0, 3, START, 2)
+    rows += copies_of(rows[:1]) + [row("short", "Too short to band.", START, "x.example")]
+
+    def keep(labelled: dict) -> None:
+        (tmp_path / labelled["article_id"]).write_bytes(pickle.dumps(labelled))
+
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        labelled, _ = p | beam.Create(rows) | LabelSyndication()
+        _ = labelled | beam.Map(keep)
+    kept = [pickle.loads(path.read_bytes()) for path in tmp_path.iterdir()]
+    assert len(kept) == len(rows) and sum(r["is_duplicate"] for r in kept) == 2
+    for carried in kept:
+        assert carried[SIGNATURE_KEYS][0]   # at least the content hash
+        alone = {k: v for k, v in carried.items() if k != SIGNATURE_KEYS}
+        assert entry_of(carried) == entry_of(alone)
 
 
 EXPRESS = split_title((SEEDS / "004_580c8be870bf90a2.txt").read_text(encoding="utf-8"))

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from transforms import state
-from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key, rank_key
+from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key, rank_key, shingle_set
 from transforms.write import DayRecorder
 
 KEY = "article_id"
@@ -61,13 +61,28 @@ def days_around(days, window_days: float) -> list[int]:
     return sorted({d + k for d in days if d for k in range(-reach, reach + 1)})
 
 
-def entry_of(row: dict) -> dict:
-    """The index entry of a written row."""
-    node = fingerprint(row)
+# A row's (exact keys, band bytes), kept on it by the batch syndication stage, which computed them:
+# the writer's entry then needs only the shingle set again, not the MinHash (two thirds of the cost).
+SIGNATURE_KEYS = "_signature_keys"
+
+
+def signature_keys(node: dict) -> tuple[list[str], bytes]:
+    """(exact keys, band digests as BAND_BYTES each in band order) of a fingerprint node."""
     exact = [k for k in node["keys"] if is_exact_key(k)]
     bands = b"".join(bytes.fromhex(k.split(":", 1)[1]) for k in node["keys"] if not is_exact_key(k))
+    return exact, bands
+
+
+def entry_of(row: dict) -> dict:
+    """The index entry of a written row."""
+    carried = row.get(SIGNATURE_KEYS)
+    if carried:
+        (exact, bands), shingles = carried, shingle_set(row.get("text") or "").tobytes()
+    else:
+        node = fingerprint(row)
+        (exact, bands), shingles = signature_keys(node), node["shingles"]
     return {KEY: row[KEY], "rank_time": rank_key(row).split("|")[1], "canonical": row.get("cluster_id") or row[KEY],
-            "exact_keys": exact, "bands": bands, "shingles": node["shingles"]}
+            "exact_keys": list(exact), "bands": bands, "shingles": shingles}
 
 
 def entry_keys(entry: dict) -> list[str]:

@@ -32,7 +32,7 @@ import apache_beam as beam
 
 from schemas.dead_letter import DEAD
 from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
-from transforms.dedup.index import EarlierCopies, day_of, days_around
+from transforms.dedup.index import SIGNATURE_KEYS, EarlierCopies, day_of, days_around, signature_keys
 from transforms.dedup.signatures import (as_shingles, bucket_of, fingerprint, is_copy, is_exact_key, is_exact_shard,
                                          node_number, node_ref, rank_order)
 from transforms.packed import INLINE, Records, distinct, groups, pack, unpack
@@ -84,6 +84,7 @@ class FingerprintDoFn(StageDoFn):
     def process_element(self, article):
         node = fingerprint(article)
         article["content_hash"] = node["keys"][0][2:]
+        article[SIGNATURE_KEYS] = signature_keys(node)   # for the writer's index entry (index.entry_of)
         node["shingles"] = self.spill.put(node["shingles"])
         yield article["article_id"], pack(article, self.spill)  # it waits at JoinLabels for the whole dedup
         yield beam.pvalue.TaggedOutput(NODE, (node["id"], pack(node, self.spill)))
