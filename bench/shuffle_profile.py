@@ -144,20 +144,24 @@ def profile_run(folder: str) -> dict:
 
 
 def log_stages(path: str) -> None:
-    """Append a line to `path` as each fused stage starts and ends (its name, VmRSS and VmHWM in MB):
-    how far a long run has got, and where its memory rose, before it ends."""
+    """Append a line to `path` as each fused stage starts and ends (its name, VmRSS and VmHWM in MB;
+    at its end also when it began, in seconds since this call, and its wall and CPU seconds): how far
+    a long run has got, where its memory rose and where its time went (bench/stage_times.py)."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     original = fn_runner.FnApiRunner._execute_bundle
+    origin = time.perf_counter()
 
-    def line(event: str, stage: str):
+    def line(event: str, stage: str, **timing):
         with open(path, "a") as f:
             f.write(json.dumps({"at": time.strftime("%H:%M:%S"), "event": event, "stage": _short(stage),
-                                "rss": round(_status("VmRSS")), "hwm": round(_status("VmHWM"))}) + "\n")
+                                "rss": round(_status("VmRSS")), "hwm": round(_status("VmHWM")), **timing}) + "\n")
 
     def logged(self, context, manager, bundle_input):
         line("start", manager.stage.name)
+        wall, cpu = time.perf_counter(), time.process_time()
         result = original(self, context, manager, bundle_input)
-        line("end", manager.stage.name)
+        line("end", manager.stage.name, since=round(wall - origin, 3), wall=round(time.perf_counter() - wall, 3),
+             cpu=round(time.process_time() - cpu, 3))
         return result
     fn_runner.FnApiRunner._execute_bundle = logged
 

@@ -1,5 +1,5 @@
 """Where a `newsbeam run` spends its time: wall and CPU seconds of every fused stage the local runner
-executes, in the order they ran, then the stages grouped by the first transform of their name.
+executes (the lines bench/shuffle_profile.log_stages writes), grouped by the shuffle each reads.
 
 The first stage (read → extract → language → tag) runs while the input is read, with the extraction
 child and the tagging helper beside it; everything after it waits for the last input (the shuffles of
@@ -24,38 +24,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 
-def log_stage_times(path: str) -> None:
-    """Append a JSON line per executed bundle to `path`: start (seconds since this call), wall, CPU."""
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-    original = fn_runner.FnApiRunner._execute_bundle
-    origin = time.perf_counter()
-
-    def timed(self, context, manager, bundle_input):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = original(self, context, manager, bundle_input)
-        with open(path, "a") as f:
-            f.write(json.dumps({"start": round(wall - origin, 3), "wall": round(time.perf_counter() - wall, 3),
-                                "cpu": round(time.process_time() - cpu, 3), "stage": manager.stage.name}) + "\n")
-        return result
-    fn_runner.FnApiRunner._execute_bundle = timed
-
-
 def short_name(stage: str) -> str:
-    """`Syndication/JoinLabels` from a fused stage's name: the first named transform it reads from."""
-    read = re.search(r"\(([A-Z][\w/-]*?)/Read\)", stage)          # a shuffle it reads: the stage's name
+    """A stage as log_stages names it ("first … last" transform), by the shuffle it reads
+    (`Syndication/JoinLabels/...`), else by the one it writes (`→ Stories/ByNode/Group`)."""
+    read = re.search(r"\(([A-Z][\w/-]*?)/Read\)", stage)
     if read:
         return read.group(1)
-    applied = re.search(r"ref_AppliedPTransform_([\w-]+?)_\d+\)", stage)   # else the first transform in it
-    return applied.group(1).replace("-", "/") if applied else stage[:60]
+    write = re.search(r"\(([A-Z][\w/-]*?)/Write(?:/\d+)?\)$", stage)
+    return f"→ {write.group(1)}" if write else stage.strip("( )")[:60]
 
 
 def table(rows: list[dict], total_wall: float | None = None) -> str:
     if not rows:
         return "no stages logged"
     first = max(rows, key=lambda r: r["wall"])
-    before = first["start"]
-    tail = [r for r in rows if r["start"] > first["start"]]
-    end = max(r["start"] + r["wall"] for r in rows)
+    before = first["since"]
+    tail = [r for r in rows if r["since"] > first["since"]]
+    end = max(r["since"] + r["wall"] for r in rows)
     lines = [f"start-up before the first stage: {before:.1f} s (after imports)",
              f"first stage ({short_name(first['stage'])}): {first['wall']:.1f} s wall, {first['cpu']:.1f} s CPU",
              f"tail, {len(tail)} stages after it: {sum(r['wall'] for r in tail):.1f} s wall, "
@@ -82,13 +67,14 @@ def main(argv=None) -> int:
     if command:
         if os.path.exists(args.log):
             os.remove(args.log)
-        log_stage_times(args.log)
+        from bench.shuffle_profile import log_stages
+        log_stages(args.log)
         from pipelines.cli import main as newsbeam
         began = time.perf_counter()
         status = newsbeam(command)
         total = time.perf_counter() - began
     with open(args.log) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+        rows = [r for r in map(json.loads, filter(str.strip, f)) if r["event"] == "end"]
     print(table(rows, total))
     return status
 
