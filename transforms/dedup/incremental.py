@@ -9,7 +9,7 @@ import typing
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
-from transforms.dedup.index import EarlierCopies, day_of, days_around
+from transforms.dedup.index import SIGNATURE_KEYS, EarlierCopies, day_of, days_around, signature_keys
 from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key
 from transforms.dedup.syndication import BUCKET_CAP, PIVOTS, WINDOW_DAYS, apply_labels
 from transforms.runtime import counter
@@ -63,6 +63,7 @@ class IncrementalFingerprintDoFn(StageDoFn):
             self._earlier.load(days_around([day_of(node["seen"])], self.window_days))
             node["earlier"] = self._earlier.best(node)
         article["content_hash"] = node["keys"][0][2:]
+        article[SIGNATURE_KEYS] = signature_keys(node)   # for the writer's index entry (index.entry_of)
         node["keys"] = list(dict.fromkeys(node["keys"]))
         for i, key in enumerate(node["keys"]):
             yield key, (node, article if i == 0 else None)

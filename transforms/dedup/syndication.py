@@ -102,8 +102,6 @@ def bucket_records(keyed, spill: Spill = INLINE):
 
 
 _MEMBER = struct.Struct("<QQQ")   # rank time, id order, node number: sorts as the refs do
-
-
 _PAIR = struct.Struct("<QB")       # number_b, exact: a candidate pair's payload, keyed by number_a
 
 
