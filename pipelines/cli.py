@@ -133,7 +133,8 @@ def run_spill_folder(settings):
     import os
 
     from transforms.spill import spill_folder
-    if settings.remote_runner or str(settings.spill_dir).lower() == "none":
+    # no --spill_dir is None, the default (a folder in the system's temporary one), not "none"
+    if settings.remote_runner or (settings.spill_dir is not None and str(settings.spill_dir).lower() == "none"):
         return contextlib.nullcontext(None)
     parent = settings.spill_dir
     if parent and not (os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)):

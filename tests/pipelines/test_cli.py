@@ -117,3 +117,20 @@ def test_show_and_report_on_missing_empty_and_partial_outputs(tmp_path):
     assert report.stdout.startswith("report: ") and "No articles yet." in page
     line = one_line_error(newsbeam("report", "--output", tmp_path / "nowhere", check=False))
     assert line.startswith("newsbeam report: output folder not found")
+
+
+def test_a_local_run_keeps_its_shuffles_on_disk_unless_told_none(tmp_path):
+    """No --spill_dir is a fresh folder in the system's temporary one (it was read as "none" once, and
+    every local run then held its shuffles in memory); `none` is none; a folder given holds the run's."""
+    import os
+
+    from pipelines.checks import check_run
+    from pipelines.cli import run_spill_folder
+    base = ["--input", str(SEEDS), "--output", str(tmp_path / "out")]
+    with run_spill_folder(check_run(base)[1]) as folder:
+        assert folder and os.path.isdir(folder) and os.path.basename(folder).startswith("newsbeam-spill-")
+    assert not os.path.exists(folder)
+    with run_spill_folder(check_run(base + ["--spill_dir", "none"])[1]) as folder:
+        assert folder is None
+    with run_spill_folder(check_run(base + ["--spill_dir", str(tmp_path)])[1]) as folder:
+        assert os.path.dirname(folder) == str(tmp_path)
