@@ -167,29 +167,34 @@ def _one_event(a: dict, b: dict, score: float) -> bool:
 
 def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
                  window: int = WINDOW_DAYS, owned=None) -> list[tuple[int, int, float]]:
-    """(i, j, score), i < j, of the members that are edges: the cosines of a bucket in two sparse
-    products (the same decisions as edge_score, pair by pair). `owned(i, j)`, when given, says which
-    pairs this bucket decides (the others are decided in another bucket they share)."""
+    """(i, j, score), i < j in (i, j) order, of the members that are edges: the cosines of a bucket
+    in two sparse products and the thresholds, window and ownership as arrays (the same decisions as
+    edge_score, pair by pair; a bucket of one story's 150 reports has 11,000 pairs, which a loop per
+    pair made the story stage's slowest step). `owned(rows, columns)`, when given, says which pairs
+    this bucket decides (a bool array; the others are decided in another bucket they share)."""
     if len(members) < 2:
         return []
-    same = _cosines(members, "vector")
-    cross = _cosines(members, "cross")
-    out = []
-    for i, j in sorted(set(same) | set(cross)):
-        a, b = members[i], members[j]
-        if abs(a["day"] - b["day"]) > window or (owned is not None and not owned(i, j)):
-            continue
-        if a["lang"] == b["lang"]:
-            score = same.get((i, j), 0.0)
-            if score >= threshold - 1e-9 and _one_event(a, b, score):
-                out.append((i, j, score))
-        elif cross.get((i, j), 0.0) >= cross_threshold - 1e-9:
-            out.append((i, j, cross[(i, j)]))
-    return out
+    languages = np.unique([m["lang"] for m in members], return_inverse=True)[1].reshape(-1)
+    days = np.array([m["day"] for m in members], dtype=np.int64)
+    found = []
+    for field, same_language, floor in (("vector", True, threshold), ("cross", False, cross_threshold)):
+        rows, cols, scores = _cosines(members, field)
+        keep = ((languages[rows] == languages[cols]) == same_language) & (scores >= floor - 1e-9)
+        keep &= np.abs(days[rows] - days[cols]) <= window
+        found.append((rows[keep], cols[keep], scores[keep], same_language))
+    rows = np.concatenate([f[0] for f in found])
+    cols = np.concatenate([f[1] for f in found])
+    scores = np.concatenate([f[2] for f in found])
+    check = np.concatenate([np.full(len(f[0]), f[3]) for f in found]) & (scores < EVENT_FREE)
+    keep = owned(rows, cols) if owned is not None and len(rows) else np.ones(len(rows), dtype=bool)
+    for k in np.flatnonzero(keep & check):     # the few same-language pairs close enough only with names
+        keep[k] = _one_event(members[rows[k]], members[cols[k]], float(scores[k]))
+    order = np.lexsort((cols[keep], rows[keep]))
+    return [(int(i), int(j), float(c)) for i, j, c in zip(rows[keep][order], cols[keep][order], scores[keep][order])]
 
 
-def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
-    import numpy
+def _cosines(members: list[dict], field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, cosines) of the pairs i < j whose `field` vectors share a feature."""
     from scipy.sparse import csr_matrix
     indptr, indices, data = [0], [], []
     for m in members:
@@ -198,10 +203,30 @@ def _cosines(members: list[dict], field: str) -> dict[tuple[int, int], float]:
         indptr.append(len(indices))
     # the bucket's own features as columns 0..k-1, in the hashed order (so the same sums, in the same
     # order): the product's transpose would otherwise allocate a row per hashed feature (2^20) per bucket
-    used, columns = numpy.unique(numpy.asarray(indices, dtype="int64"), return_inverse=True)
+    used, columns = np.unique(np.asarray(indices, dtype="int64"), return_inverse=True)
     matrix = csr_matrix((data, columns.reshape(-1), indptr), shape=(len(members), max(1, len(used))))
     product = (matrix @ matrix.T).tocoo()
-    return {(int(i), int(j)): float(c) for i, j, c in zip(product.row, product.col, product.data) if i < j}
+    upper = product.row < product.col
+    return product.row[upper].astype(np.int64), product.col[upper].astype(np.int64), product.data[upper]
+
+
+def decided_here(members: list[dict], bucket: int, over: np.ndarray):
+    """owned(rows, columns) for scored_pairs in `bucket`: a pair is decided in the first bucket (by
+    hash) that both nodes share and that is within the cap, so here unless they share an earlier one."""
+    from scipy.sparse import csr_matrix
+    earlier = [np.asarray(m["buckets"], dtype=np.uint64) for m in members]
+    earlier = [b[(b < np.uint64(bucket)) & ~np.isin(b, over)] for b in earlier]
+    used, columns = np.unique(np.concatenate(earlier), return_inverse=True)
+    indptr = np.concatenate([[0], np.cumsum([len(b) for b in earlier])])
+    shared = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.reshape(-1), indptr),
+                        shape=(len(members), max(1, len(used))))
+    shared = (shared @ shared.T).tocoo()
+    n = len(members)
+    before = np.asarray(shared.row, dtype=np.int64) * n + shared.col
+
+    def owned(rows, cols):
+        return ~np.isin(rows * n + cols, before)
+    return owned
 
 
 class StoryNodeDoFn(StageDoFn):
@@ -260,11 +285,6 @@ def over_cap_buckets(keyed, cap: int, spill: Spill = INLINE):
         yield bucket
 
 
-def _first_shared(buckets: list[int], other: set[int], over: frozenset) -> int:
-    """The first of a node's (sorted) buckets that the other node is in too and that is within the cap."""
-    return next(k for k in buckets if k in other and k not in over)
-
-
 class StoryPairsDoFn(beam.DoFn):
     """A shard's Records of buckets → every edge among each bucket's nodes, at both ends: ((ref,
     language), (other's language, score, other ref)). Two nodes share up to 40 buckets; the pair is
@@ -274,19 +294,18 @@ class StoryPairsDoFn(beam.DoFn):
         super().__init__()
         self.threshold, self.cross_threshold, self.window, self.cap = threshold, cross_threshold, window, cap
         self.spill = spill
-        self._over = (None, frozenset())
+        self._over = (None, np.zeros(0, dtype=np.uint64))
 
     def process(self, keyed, over_cap):
         if self._over[0] is not over_cap:
-            self._over = (over_cap, frozenset(over_cap))
+            self._over = (over_cap, np.unique(np.asarray(over_cap, dtype=np.uint64)))
         over = self._over[1]
         _, records = keyed
         for bucket, nodes in groups(records, 2, self.spill):
             if len(nodes) > self.cap:
                 continue
             members = sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"])
-            sets = [set(m["buckets"]) for m in members]
-            owned = lambda i, j, bucket=bucket: _first_shared(members[i]["buckets"], sets[j], over) == bucket  # noqa: E731
+            owned = decided_here(members, bucket, over)
             for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window, owned):
                 a, b = members[i], members[j]
                 yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
