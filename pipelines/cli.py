@@ -133,8 +133,7 @@ def run_spill_folder(settings):
     import os
 
     from transforms.spill import spill_folder
-    # no --spill_dir is None, the default (a folder in the system's temporary one), not "none"
-    if settings.remote_runner or (settings.spill_dir is not None and str(settings.spill_dir).lower() == "none"):
+    if settings.remote_runner or (settings.spill_dir or "").lower() == "none":   # no flag: None, the default
         return contextlib.nullcontext(None)
     parent = settings.spill_dir
     if parent and not (os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)):

@@ -214,18 +214,18 @@ def decided_here(members: list[dict], bucket: int, over: np.ndarray):
     """owned(rows, columns) for scored_pairs in `bucket`: a pair is decided in the first bucket (by
     hash) that both nodes share and that is within the cap, so here unless they share an earlier one."""
     from scipy.sparse import csr_matrix
-    earlier = [np.asarray(m["buckets"], dtype=np.uint64) for m in members]
-    earlier = [b[(b < np.uint64(bucket)) & ~np.isin(b, over)] for b in earlier]
-    used, columns = np.unique(np.concatenate(earlier), return_inverse=True)
-    indptr = np.concatenate([[0], np.cumsum([len(b) for b in earlier])])
-    shared = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.reshape(-1), indptr),
-                        shape=(len(members), max(1, len(used))))
-    shared = (shared @ shared.T).tocoo()
     n = len(members)
-    before = np.asarray(shared.row, dtype=np.int64) * n + shared.col
 
     def owned(rows, cols):
-        return ~np.isin(rows * n + cols, before)
+        # made only for a bucket with edges to decide: most buckets (a topic's words) have none
+        earlier = [np.asarray(m["buckets"], dtype=np.uint64) for m in members]
+        earlier = [b[(b < np.uint64(bucket)) & ~np.isin(b, over)] for b in earlier]
+        used, columns = np.unique(np.concatenate(earlier), return_inverse=True)
+        indptr = np.concatenate([[0], np.cumsum([len(b) for b in earlier])])
+        shared = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.reshape(-1), indptr),
+                            shape=(n, max(1, len(used))))
+        shared = (shared @ shared.T).tocoo()
+        return ~np.isin(rows * n + cols, np.asarray(shared.row, dtype=np.int64) * n + shared.col)
     return owned
 
 
