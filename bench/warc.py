@@ -10,6 +10,7 @@ crawler's. Figures, each in its own child process for the whole pipeline:
     warcio        the same loop with warcio
     reader        newsbeam's archive_items (ranges, boundaries, HTTP decoding, charset, digests)
     reader+filter the same with --outlets matching about 1% of the records
+    count         count_archive_inputs: what the progress display counts up front (record headers only)
     pipeline      `newsbeam run --input WARC` (read → extract → language → tag → dedup → write)
     filtered      `newsbeam run --input WARC --outlets ...` (what a filter costs: reading, no extraction)
 
@@ -93,6 +94,12 @@ def reader_loop(path: str, outlets: str | None = None) -> int:
     return n
 
 
+def count_loop(path: str) -> int:
+    from transforms.ingest.archive import count_archive_inputs
+    from transforms.ingest.inputs import resolve_inputs
+    return count_archive_inputs(resolve_inputs([path])[0])
+
+
 def timed(function, *args) -> dict:
     start = time.perf_counter()
     n = function(*args)
@@ -146,7 +153,8 @@ def main(argv=None) -> int:
     results["file"] = {"records": args.records, "mib": round(os.path.getsize(path) / (1 << 20), 1),
                        "filter_outlet": target, "filter_outlet_records": outlets[target]}
     for label, function, extra in (("fastwarc", fastwarc_loop, ()), ("warcio", warcio_loop, ()),
-                                   ("reader", reader_loop, ()), ("reader+filter", reader_loop, (target,))):
+                                   ("reader", reader_loop, ()), ("reader+filter", reader_loop, (target,)),
+                                   ("count", count_loop, ())):
         results[label] = timed(function, path, *extra)
         print(label, results[label], flush=True)
     size = args.records if args.pipeline_records is None else args.pipeline_records

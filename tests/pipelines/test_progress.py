@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.progress import Rate, format_progress, snapshot
 from tests.conftest import ROOT, newsbeam
+from tests.ingest.warcs import Archive, arc_file, news_archive, page
 from transforms.runtime import ENV, note
 
 PROGRESS_LINE = re.compile(r"newsbeam run: (\d+):(\d\d) elapsed · (\d+) (?:of (\d+) )?inputs read \(([^)]*)\)"
@@ -175,11 +176,23 @@ def test_inputs_are_counted_as_the_reader_counts_them(tmp_path):
     with gzip.open(folder / "more.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     (folder / "feed.xml").write_text(FEED, encoding="utf-8")
+    # web archives count their pages and damaged records, not themselves: 4 pages among requests, a
+    # revisit, an image, a 404 and metadata; 4 pages of which one is corrupt (a dead letter); an ARC
+    (folder / "crawl.warc.gz").write_bytes(news_archive(pages=4).data())
+    damaged = Archive()
+    for n in range(4):
+        damaged.response(f"https://www.example.com/{n}", page(n), label=f"page{n}")
+    data = bytearray(damaged.data())
+    at = dict(damaged.offsets)["page1"] + 60   # inside the deflate data of the second page
+    data[at:at + 4] = bytes(b ^ 0xFF for b in data[at:at + 4])
+    (folder / "damaged.warc.gz").write_bytes(bytes(data))
+    (folder / "old.arc.gz").write_bytes(arc_file([(f"http://www.example.com/old/{n}", page(10 + n)) for n in range(2)]))
     files = {f.source: f for f in resolve_inputs([str(folder)])}
     counted = {source: count_inputs(f) for source, f in files.items()}
-    assert counted == {"page.html": 1, "empty.html": 1, "records.jsonl": 8, "more.jsonl.gz": 7, "feed.xml": 2}
+    assert counted == {"page.html": 1, "empty.html": 1, "records.jsonl": 8, "more.jsonl.gz": 7, "feed.xml": 2,
+                       "crawl.warc.gz": 4, "damaged.warc.gz": 4, "old.arc.gz": 2}
     result = newsbeam("run", "--input", folder, "--output", tmp_path / "out", "--progress", "off")
-    assert f"{sum(counted.values())} inputs from 5 files" in result.stdout
+    assert f"{sum(counted.values())} inputs from 8 files" in result.stdout
 
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>

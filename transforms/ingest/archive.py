@@ -330,3 +330,19 @@ def archive_items(piece: ArchiveRange, filters=None, max_bytes: int = 10 << 20):
     """Every item of the records that start in `piece`."""
     with FileSystems.open(piece.file.path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
         yield from _Reader(piece, raw, filters, max_bytes).items()
+
+
+class _RefuseAll:
+    """Filters that refuse every page before its payload is read (see count_archive_inputs)."""
+
+    @staticmethod
+    def before_reading(url, fetched_at=None, published=None) -> str:
+        return "counted"
+
+
+def count_archive_inputs(input_file: InputFile, max_bytes: int = 10 << 20) -> int:
+    """How many inputs the reader will count in an archive: its pages and its dead letters. The
+    records are walked as the reader walks them (the same framing, recovery and skips), but every
+    page is refused before its payload is read, so nothing is dechunked or decoded."""
+    whole = ArchiveRange(input_file, 0, input_file.size)
+    return sum(1 for item in archive_items(whole, _RefuseAll(), max_bytes) if item[0] in ("filtered", "dead"))

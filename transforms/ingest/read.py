@@ -31,7 +31,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.filters import Filters, count_filtered
-from transforms.ingest.archive import ArchiveRange, archive_format, archive_items, plan_ranges
+from transforms.ingest.archive import ArchiveRange, archive_format, archive_items, count_archive_inputs, plan_ranges
 from transforms.ingest.decode import decode_text, digest
 from transforms.ingest.feeds import entries_from_feed
 from transforms.ingest.inputs import META_KEYS, InputFile
@@ -137,11 +137,16 @@ def file_kind(input_file: InputFile) -> tuple[str, bytes]:
 def count_inputs(input_file: InputFile, max_bytes: int = 10 << 20) -> int:
     """How many inputs the run will count for this file (documents plus dead letters at read), without
     extracting anything: for the progress display's time left. A JSON Lines file counts its non-blank
-    lines, a feed its entries, anything else (a page, an article, a file that fails) one."""
+    lines, a feed its entries, a web archive its pages (and damaged records), anything else (a page,
+    an article, a file that fails) one."""
     if _suffix(input_file.path) in HTML_SUFFIXES + TEXT_SUFFIXES:
         return 1  # one document (or one dead letter) whatever it holds: no need to open it
     try:
+        if archive_format(input_file.path):
+            return count_archive_inputs(input_file, max_bytes)
         kind, _ = file_kind(input_file)
+        if kind == "archive":   # a WARC without its suffix
+            return count_archive_inputs(input_file, max_bytes)
         if kind == "jsonl":
             with FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO) as f:
                 return sum(1 for line in iter(f.readline, b"") if line.strip())
