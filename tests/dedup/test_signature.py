@@ -31,6 +31,18 @@ def test_days_of_a_month_in_several_languages_are_one_date():
         assert numbers_and_dates(text)["d:03-15"] == 1, text
 
 
+def test_a_day_takes_the_month_of_the_word_after_it_else_of_the_word_before():
+    """Only the words beside a day number are read: the next word after the one the number starts
+    ("15th March" too), else the last word before it, however long the words and the gaps are (the
+    word before is read from a window that grows)."""
+    assert numbers_and_dates("March 15 April") == {"d:04-15": 1}           # the word after comes first
+    assert numbers_and_dates("15th March") == {"d:03-15": 1} and numbers_and_dates("15 of March") == {"n:15": 1}
+    assert numbers_and_dates("March" + " !" * 200 + " 15") == {"d:03-15": 1}
+    assert numbers_and_dates("x" * 300 + "march 15") == {"n:15": 1}     # a long word ending in a month name
+    assert numbers_and_dates("15") == {"n:15": 1} and numbers_and_dates("ends with March 31") == {"d:03-31": 1}
+    assert numbers_and_dates("32 March, 2 March") == {"n:32": 1, "d:03-02": 1}
+
+
 def test_without_entities_capitalised_words_that_do_not_open_a_sentence_stand_in():
     items = capitalised_items("Die Regierung in Berlin hat Angela Merkel gewählt. Der Bundestag stimmte zu.")
     assert "e:berlin" in items and "e:angela merkel" in items and "e:merkel" in items

@@ -29,7 +29,7 @@ def to_latin(text: str | None) -> str | None:
     return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
 
 
-@lru_cache(maxsize=1 << 16)   # called for every word of every text (signature.numbers_and_dates)
+@lru_cache(maxsize=1 << 16)   # called for the names and the words beside day numbers of every text (signature)
 def name_key(text: str | None) -> str:
     """A lower-case, spelling-folded key of a name, equal for its transliterations in most scripts."""
     key = (to_latin(text) or "").lower()
