@@ -218,10 +218,13 @@ def decided_here(members: list[dict], bucket: int, over: np.ndarray):
 
     def owned(rows, cols):
         # made only for a bucket with edges to decide: most buckets (a topic's words) have none
-        earlier = [np.asarray(m["buckets"], dtype=np.uint64) for m in members]
-        earlier = [b[(b < np.uint64(bucket)) & ~np.isin(b, over)] for b in earlier]
-        used, columns = np.unique(np.concatenate(earlier), return_inverse=True)
-        indptr = np.concatenate([[0], np.cumsum([len(b) for b in earlier])])
+        # the members' buckets in one array (an isin per member cost more than the products)
+        lengths = np.array([len(m["buckets"]) for m in members])
+        buckets = np.fromiter((b for m in members for b in m["buckets"]), dtype=np.uint64, count=int(lengths.sum()))
+        keep = (buckets < np.uint64(bucket)) & ~np.isin(buckets, over)
+        row_of = np.repeat(np.arange(n), lengths)
+        used, columns = np.unique(buckets[keep], return_inverse=True)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=n))])
         shared = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.reshape(-1), indptr),
                             shape=(n, max(1, len(used))))
         shared = (shared @ shared.T).tocoo()
