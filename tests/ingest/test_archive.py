@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from tests.ingest.warcs import Archive, arc_file, news_archive, page, utc, whole_gzip
+from tests.ingest.warcs import Archive, arc_file, flipped, news_archive, page, utc, whole_gzip
 from transforms.filters import Filters
 from transforms.ingest.archive import archive_items, plan_ranges
 from transforms.ingest.boundaries import framing
@@ -91,8 +91,7 @@ def test_a_corrupt_record_costs_only_itself(tmp_path, damage):
     offsets = dict(archive.offsets)
     data = bytearray(archive.data())
     if damage == "flipped_bytes":
-        at = offsets["page1"] + 60  # inside the deflate data of the second page
-        data[at:at + 4] = bytes(b ^ 0xFF for b in data[at:at + 4])
+        data = bytearray(flipped(archive, "page1"))  # inside the deflate data of the second page
         expected = ["https://www.example.com/0", "https://www.example.com/2", "https://www.example.com/3"]
     else:
         data[offsets["page2"]:offsets["page2"]] = b"not a record at all"

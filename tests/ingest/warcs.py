@@ -75,6 +75,15 @@ class Archive:
         return self.buffer.getvalue()
 
 
+def flipped(archive: Archive, label: str, skip: int = 60) -> bytes:
+    """The archive's bytes with four bytes flipped `skip` bytes into the record `label` (inside a
+    gzipped record's deflate data: that record is corrupt, its neighbours are whole)."""
+    data = bytearray(archive.data())
+    at = dict(archive.offsets)[label] + skip
+    data[at:at + 4] = bytes(b ^ 0xFF for b in data[at:at + 4])
+    return bytes(data)
+
+
 def whole_gzip(archive: Archive) -> bytes:
     """An uncompressed archive gzipped as one member (`gzip x.warc`)."""
     return gzip.compress(archive.data())

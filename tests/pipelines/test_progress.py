@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.progress import Rate, format_progress, snapshot
 from tests.conftest import ROOT, newsbeam
-from tests.ingest.warcs import Archive, arc_file, news_archive, page
+from tests.ingest.warcs import Archive, arc_file, flipped, news_archive, page
 from transforms.runtime import ENV, note
 
 PROGRESS_LINE = re.compile(r"newsbeam run: (\d+):(\d\d) elapsed · (\d+) (?:of (\d+) )?inputs read \(([^)]*)\)"
@@ -182,10 +182,7 @@ def test_inputs_are_counted_as_the_reader_counts_them(tmp_path):
     damaged = Archive()
     for n in range(4):
         damaged.response(f"https://www.example.com/{n}", page(n), label=f"page{n}")
-    data = bytearray(damaged.data())
-    at = dict(damaged.offsets)["page1"] + 60   # inside the deflate data of the second page
-    data[at:at + 4] = bytes(b ^ 0xFF for b in data[at:at + 4])
-    (folder / "damaged.warc.gz").write_bytes(bytes(data))
+    (folder / "damaged.warc.gz").write_bytes(flipped(damaged, "page1"))
     (folder / "old.arc.gz").write_bytes(arc_file([(f"http://www.example.com/old/{n}", page(10 + n)) for n in range(2)]))
     files = {f.source: f for f in resolve_inputs([str(folder)])}
     counted = {source: count_inputs(f) for source, f in files.items()}

@@ -106,12 +106,11 @@ def _month_beside(text: str, start: int) -> int | None:
     month_names = months()
     word = WORD_RE.match(text, start)   # a number starts where a word does (NUMBER_RE's lookbehind)
     after = WORD_RE.search(text, word.end())
-    if after and name_key(after.group()) in month_names:
-        return month_names[name_key(after.group())]
-    before = _word_before(text, start)
-    if before and name_key(before) in month_names:
-        return month_names[name_key(before)]
-    return None
+    month = month_names.get(name_key(after.group())) if after else None
+    if month is None:
+        before = _word_before(text, start)
+        month = month_names.get(name_key(before)) if before else None
+    return month
 
 
 def _word_before(text: str, start: int, window: int = 64) -> str | None:

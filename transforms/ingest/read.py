@@ -142,10 +142,8 @@ def count_inputs(input_file: InputFile, max_bytes: int = 10 << 20) -> int:
     if _suffix(input_file.path) in HTML_SUFFIXES + TEXT_SUFFIXES:
         return 1  # one document (or one dead letter) whatever it holds: no need to open it
     try:
-        if archive_format(input_file.path):
-            return count_archive_inputs(input_file, max_bytes)
-        kind, _ = file_kind(input_file)
-        if kind == "archive":   # a WARC without its suffix
+        kind = "archive" if archive_format(input_file.path) else file_kind(input_file)[0]
+        if kind == "archive":   # by its suffix, or a WARC without one
             return count_archive_inputs(input_file, max_bytes)
         if kind == "jsonl":
             with FileSystems.open(input_file.path, compression_type=CompressionTypes.AUTO) as f:
