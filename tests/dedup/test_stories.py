@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -21,8 +22,10 @@ from transforms.dedup.stories import (
     node_features,
     node_vectors,
     over_cap_buckets,
+    scored_buckets,
     scored_pairs,
 )
+from transforms.dedup import stories as stories_module
 from transforms.dedup.nearest import NearestEnds, nearest
 from transforms.packed import Records, groups, unpack
 from transforms.text.clean import split_title
@@ -108,6 +111,35 @@ def test_each_edge_is_made_once_in_the_first_shared_bucket_within_the_cap():
         assert len(ends) == len(set(ends)) == 2 * len(expected), cap
         assert {tuple(sorted(end)) for end in ends} == expected
         assert (cap == 4) == bool(over) and expected, cap
+
+
+def test_buckets_scored_together_give_each_bucket_its_own_pairs_and_owner(monkeypatch):
+    """Many buckets in one block-diagonal product score each pair as its bucket alone does (the
+    same floats), whatever the batch bounds; with the over-cap buckets given, a pair comes out only
+    in the first bucket both nodes share that is not over the cap."""
+    members = nodes(LENTA, EXPRESS, LENTA, EXPRESS, FOOTBALL, (EXPRESS[0], LENTA[1]), days=[1, 1, 2, 2, 1, 9])
+    for m in members:
+        m["buckets"] = sorted({bucket for _, (bucket, _) in bucket_records(m, 3)})
+    buckets = sorted({b for m in members for b in m["buckets"]})
+    within = [(b, [m for m in members if b in m["buckets"]]) for b in buckets]
+    within = [(b, ms) for b, ms in within if len(ms) >= 2]
+    alone = {b: scored_pairs(ms) for b, ms in within}
+    assert sum(map(len, alone.values())), "the reports of one event make edges"
+    together = {b: pairs for b, _, pairs in scored_buckets(within)}
+    monkeypatch.setattr(stories_module, "BATCH_MEMBERS", 3)
+    small_batches = {b: pairs for b, _, pairs in scored_buckets(within)}
+    assert together == small_batches == alone
+    over = np.array(buckets[::5], dtype=np.uint64)
+    owned = {b: pairs for b, _, pairs in scored_buckets(within, over=over)}
+    for b, ms in within:
+        if b in over.tolist():
+            continue                  # the stage never scores a bucket over the cap
+        expected = []
+        for i, j, score in alone[b]:
+            shared = set(ms[i]["buckets"]) & set(ms[j]["buckets"]) - set(over.tolist())
+            if min(shared) == b:
+                expected.append((i, j, score))
+        assert owned[b] == expected, b
 
 
 def test_a_node_keeps_its_nearest_of_its_language_as_a_star_and_votes_for_its_best_of_each_other():

@@ -166,19 +166,49 @@ def _one_event(a: dict, b: dict, score: float) -> bool:
 
 
 def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
-                 window: int = WINDOW_DAYS, owned=None) -> list[tuple[int, int, float]]:
-    """(i, j, score), i < j in (i, j) order, of the members that are edges: the cosines of a bucket
-    in two sparse products and the thresholds, window and ownership as arrays (the same decisions as
-    edge_score, pair by pair; a bucket of one story's 150 reports has 11,000 pairs, which a loop per
-    pair made the story stage's slowest step). `owned(rows, columns)`, when given, says which pairs
-    this bucket decides (a bool array; the others are decided in another bucket they share)."""
-    if len(members) < 2:
-        return []
+                 window: int = WINDOW_DAYS) -> list[tuple[int, int, float]]:
+    """(i, j, score), i < j in (i, j) order, of the members of one bucket that are edges (the same
+    decisions as edge_score, pair by pair)."""
+    return next(scored_buckets([(None, members)], threshold, cross_threshold, window))[2]
+
+
+# A batch of buckets is scored in one sparse product: a product per bucket cost ~0.3 ms of scipy's
+# checks, more than the arithmetic of most buckets (two or three members). Bounded so that the
+# batch's unpacked members and its product stay small whatever the shard.
+BATCH_MEMBERS = 4096
+BATCH_PAIRS = 1 << 17
+
+
+def scored_buckets(buckets, threshold: float = THRESHOLD, cross_threshold: float = CROSS_THRESHOLD,
+                   window: int = WINDOW_DAYS, over: np.ndarray | None = None):
+    """(bucket, members, pairs) for each (bucket, members) of `buckets`, in their order: the pairs
+    (i, j, score) of scored_pairs. With `over` (the buckets over the cap), only the pairs the bucket
+    decides: a pair is decided in the first bucket (by hash) that both nodes share and that is not
+    over the cap, so here unless they share an earlier one."""
+    batch, members, pairs = [], 0, 0
+    for bucket, nodes in buckets:
+        batch.append((bucket, nodes))
+        members, pairs = members + len(nodes), pairs + len(nodes) * (len(nodes) - 1) // 2
+        if members >= BATCH_MEMBERS or pairs >= BATCH_PAIRS:
+            yield from _score_batch(batch, threshold, cross_threshold, window, over)
+            batch, members, pairs = [], 0, 0
+    if batch:
+        yield from _score_batch(batch, threshold, cross_threshold, window, over)
+
+
+def _score_batch(batch, threshold, cross_threshold, window, over):
+    """scored_buckets of one batch: its buckets' members as the rows of one block-diagonal matrix
+    (a bucket's features are its own columns), so that each pair's cosine is the same sum, in the
+    same order, as in a product of its bucket alone."""
+    sizes = np.array([len(nodes) for _, nodes in batch], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    members = [m for _, nodes in batch for m in nodes]
+    group = np.repeat(np.arange(len(batch)), sizes)
     languages = np.unique([m["lang"] for m in members], return_inverse=True)[1].reshape(-1)
     days = np.array([m["day"] for m in members], dtype=np.int64)
     found = []
     for field, same_language, floor in (("vector", True, threshold), ("cross", False, cross_threshold)):
-        rows, cols, scores = _cosines(members, field)
+        rows, cols, scores = _cosines(members, field, group)
         keep = ((languages[rows] == languages[cols]) == same_language) & (scores >= floor - 1e-9)
         keep &= np.abs(days[rows] - days[cols]) <= window
         found.append((rows[keep], cols[keep], scores[keep], same_language))
@@ -186,50 +216,60 @@ def scored_pairs(members: list[dict], threshold: float = THRESHOLD, cross_thresh
     cols = np.concatenate([f[1] for f in found])
     scores = np.concatenate([f[2] for f in found])
     check = np.concatenate([np.full(len(f[0]), f[3]) for f in found]) & (scores < EVENT_FREE)
-    keep = owned(rows, cols) if owned is not None and len(rows) else np.ones(len(rows), dtype=bool)
+    keep = np.ones(len(rows), dtype=bool)
+    if over is not None and len(rows):
+        keep = _decided_here(members, group, [bucket for bucket, _ in batch], over, rows, cols)
     for k in np.flatnonzero(keep & check):     # the few same-language pairs close enough only with names
         keep[k] = _one_event(members[rows[k]], members[cols[k]], float(scores[k]))
-    order = np.lexsort((cols[keep], rows[keep]))
-    return [(int(i), int(j), float(c)) for i, j, c in zip(rows[keep][order], cols[keep][order], scores[keep][order])]
+    rows, cols, scores = rows[keep], cols[keep], scores[keep]
+    order = np.lexsort((cols, rows))            # rows of one bucket are contiguous: bucket order, then (i, j)
+    rows, cols, scores = rows[order], cols[order], scores[order]
+    ends = np.searchsorted(group[rows], np.arange(len(batch) + 1)) if len(rows) else np.zeros(len(batch) + 1, int)
+    for g, (bucket, nodes) in enumerate(batch):
+        base, part = offsets[g], slice(ends[g], ends[g + 1])
+        yield bucket, nodes, [(int(i - base), int(j - base), float(c))
+                              for i, j, c in zip(rows[part], cols[part], scores[part])]
 
 
-def _cosines(members: list[dict], field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, columns, cosines) of the pairs i < j whose `field` vectors share a feature."""
+def _cosines(members: list[dict], field: str, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, cosines) of the pairs i < j of one group whose `field` vectors share a feature."""
     from scipy.sparse import csr_matrix
     indptr, indices, data = [0], [], []
     for m in members:
         indices.extend(m[field])
         data.extend(m[field].values())
         indptr.append(len(indices))
-    # the bucket's own features as columns 0..k-1, in the hashed order (so the same sums, in the same
-    # order): the product's transpose would otherwise allocate a row per hashed feature (2^20) per bucket
-    used, columns = np.unique(np.asarray(indices, dtype="int64"), return_inverse=True)
+    # a column per (group, feature) used, in the hashed order (so the same sums, in the same order):
+    # groups never meet, and the product's transpose would otherwise allocate a row per hashed
+    # feature (2^20)
+    keys = np.repeat(group, np.diff(indptr)) * features.N_FEATURES + np.asarray(indices, dtype="int64")
+    used, columns = np.unique(keys, return_inverse=True)
     matrix = csr_matrix((data, columns.reshape(-1), indptr), shape=(len(members), max(1, len(used))))
     product = (matrix @ matrix.T).tocoo()
     upper = product.row < product.col
     return product.row[upper].astype(np.int64), product.col[upper].astype(np.int64), product.data[upper]
 
 
-def decided_here(members: list[dict], bucket: int, over: np.ndarray):
-    """owned(rows, columns) for scored_pairs in `bucket`: a pair is decided in the first bucket (by
-    hash) that both nodes share and that is within the cap, so here unless they share an earlier one."""
-    from scipy.sparse import csr_matrix
-    n = len(members)
+NO_BUCKET = np.iinfo(np.uint64).max
 
-    def owned(rows, cols):
-        # made only for a bucket with edges to decide: most buckets (a topic's words) have none
-        # the members' buckets in one array (an isin per member cost more than the products)
-        lengths = np.array([len(m["buckets"]) for m in members])
-        buckets = np.fromiter((b for m in members for b in m["buckets"]), dtype=np.uint64, count=int(lengths.sum()))
-        keep = (buckets < np.uint64(bucket)) & ~np.isin(buckets, over)
-        row_of = np.repeat(np.arange(n), lengths)
-        used, columns = np.unique(buckets[keep], return_inverse=True)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=n))])
-        shared = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.reshape(-1), indptr),
-                            shape=(n, max(1, len(used))))
-        shared = (shared @ shared.T).tocoo()
-        return ~np.isin(rows * n + cols, np.asarray(shared.row, dtype=np.int64) * n + shared.col)
-    return owned
+
+def _decided_here(members: list[dict], group: np.ndarray, buckets: list[int], over: np.ndarray,
+                  rows: np.ndarray, cols: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """For pairs (rows[k], cols[k]) of one group each: True where no bucket before the group's own
+    (and within the cap) is one both members are in."""
+    width = max(len(m["buckets"]) for m in members)
+    table = np.full((len(members), width), NO_BUCKET, dtype=np.uint64)
+    for r, m in enumerate(members):
+        table[r, :len(m["buckets"])] = m["buckets"]
+    own = np.asarray(buckets, dtype=np.uint64)[group]
+    earlier = (table < own[:, None]) & ~np.isin(table, over)
+    left = np.where(earlier, table, NO_BUCKET)          # two different fillers never equal each other
+    right = np.where(earlier, table, NO_BUCKET - np.uint64(1))
+    decided = np.empty(len(rows), dtype=bool)
+    for start in range(0, len(rows), chunk):
+        a, b = left[rows[start:start + chunk]], right[cols[start:start + chunk]]
+        decided[start:start + chunk] = ~(a[:, :, None] == b[:, None, :]).any(axis=(1, 2))
+    return decided
 
 
 class StoryNodeDoFn(StageDoFn):
@@ -302,14 +342,12 @@ class StoryPairsDoFn(beam.DoFn):
     def process(self, keyed, over_cap):
         if self._over[0] is not over_cap:
             self._over = (over_cap, np.unique(np.asarray(over_cap, dtype=np.uint64)))
-        over = self._over[1]
         _, records = keyed
-        for bucket, nodes in groups(records, 2, self.spill):
-            if len(nodes) > self.cap:
-                continue
-            members = sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"])
-            owned = decided_here(members, bucket, over)
-            for i, j, score in scored_pairs(members, self.threshold, self.cross_threshold, self.window, owned):
+        within = ((bucket, sorted((unpack(node, self.spill) for node in nodes), key=lambda n: n["ref"]))
+                  for bucket, nodes in groups(records, 2, self.spill) if len(nodes) <= self.cap)
+        for _, members, pairs in scored_buckets(within, self.threshold, self.cross_threshold, self.window,
+                                                self._over[1]):
+            for i, j, score in pairs:
                 a, b = members[i], members[j]
                 yield (a["ref"], a["lang"]), (b["lang"], round(score, 6), b["ref"])
                 yield (b["ref"], b["lang"]), (a["lang"], round(score, 6), a["ref"])
