@@ -32,6 +32,10 @@ def main(argv=None) -> int:
     from transforms.dedup import stories
     from transforms.dedup.features import DocFreq
     from transforms.packed import unpack
+    try:
+        from transforms.dedup import story_edges as edges
+    except ImportError:   # checkouts before the pair scoring had its own module
+        edges = None
 
     rows = duckdb.sql(f"select * from read_parquet('{args.output}/articles/**/*.parquet', hive_partitioning=false)"
                       " where not is_duplicate").arrow().read_all().to_pylist()
@@ -59,7 +63,9 @@ def main(argv=None) -> int:
         within = ((b, sorted((unpack(p) for p in buckets[b]), key=lambda n: n["ref"])) for b in sorted(buckets)
                   if 2 <= len(buckets[b]) <= stories.BUCKET_CAP)
         found = []
-        if hasattr(stories, "scored_buckets"):
+        if edges is not None:
+            scored = edges.scored_buckets(within, over=over)
+        elif hasattr(stories, "scored_buckets"):   # 622e422
             scored = stories.scored_buckets(within, over=over)
         else:   # checkouts before 622e422: a product per bucket
             scored = ((b, m, stories.scored_pairs(m, owned=stories.decided_here(m, b, over))) for b, m in within)

@@ -18,14 +18,12 @@ from transforms.dedup.stories import (
     StoryPairsDoFn,
     block_keys,
     bucket_records,
-    edge_score,
     node_features,
     node_vectors,
     over_cap_buckets,
-    scored_buckets,
-    scored_pairs,
 )
-from transforms.dedup import stories as stories_module
+from transforms.dedup import story_edges
+from transforms.dedup.story_edges import edge_score, scored_buckets, scored_pairs
 from transforms.dedup.nearest import NearestEnds, nearest
 from transforms.packed import Records, groups, unpack
 from transforms.text.clean import split_title
@@ -126,7 +124,7 @@ def test_buckets_scored_together_give_each_bucket_its_own_pairs_and_owner(monkey
     alone = {b: scored_pairs(ms) for b, ms in within}
     assert sum(map(len, alone.values())), "the reports of one event make edges"
     together = {b: pairs for b, _, pairs in scored_buckets(within)}
-    monkeypatch.setattr(stories_module, "BATCH_MEMBERS", 3)
+    monkeypatch.setattr(story_edges, "BATCH_MEMBERS", 3)
     small_batches = {b: pairs for b, _, pairs in scored_buckets(within)}
     assert together == small_batches == alone
     over = np.array(buckets[::5], dtype=np.uint64)

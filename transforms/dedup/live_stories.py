@@ -3,7 +3,7 @@
 One article at a time: its node (stories.story_candidate: term vector, signature items, cross-lingual
 vector) meets, in state held per bucket (salient term or item, block of days: stories.block_keys), the
 nodes of this run that share the bucket, and takes the smallest label among those it has an edge with
-(stories.is_edge: the same scoring as a batch run, without the nearest-neighbour step); a
+(story_edges.is_edge: the same scoring as a batch run, without the nearest-neighbour step); a
 first step also gives it the label of the story it joins among the rows already written (the story
 index, story_index.py, per-worker cache of days listed again every REFRESH_SECONDS): the cluster's
 own entry when its canonical was written earlier, else the best match there. Labels are (rank, id,
@@ -29,8 +29,8 @@ from transforms.dedup.incremental import DecideLabelDoFn, MatchInBucketDoFn
 from transforms.dedup.index import REFRESH_SECONDS, days_around
 from transforms.dedup import signature
 from transforms.dedup.features import N_FEATURES, count_document
-from transforms.dedup.stories import (BUCKET_CAP, CROSS_THRESHOLD, EARLIER, NEW, THRESHOLD, WINDOW_DAYS, block_keys,
-                                      is_edge, node_vectors, story_candidate)
+from transforms.dedup.stories import BUCKET_CAP, EARLIER, NEW, block_keys, node_vectors, story_candidate
+from transforms.dedup.story_edges import CROSS_THRESHOLD, THRESHOLD, WINDOW_DAYS, is_edge
 from transforms.dedup.story_index import read_story_day
 from transforms.stage import StageDoFn
 

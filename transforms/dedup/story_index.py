@@ -57,7 +57,7 @@ class EarlierStories(beam.PTransform):
     `reach_days` (the dedup window, at least the story window) of the run's days, as candidates that
     rank first and carry their story_id (for ClusterStories(earlier=...)): a copy whose canonical
     was written up to the dedup window earlier finds its group's story; only entries within the story
-    window can be one story with a new report (stories.edge_score). Each day is read once."""
+    window can be one story with a new report (story_edges.edge_score). Each day is read once."""
 
     def __init__(self, story_dir: str, window_days: float, reach_days: float = 0):
         super().__init__()
