@@ -24,7 +24,7 @@ CATS = [
     ("writing", re.compile(r"transforms/write|pyarrow/")),
     ("reading inputs", re.compile(r"transforms/ingest/")),
     ("pack/spill", re.compile(r"transforms/packed|transforms/spill")),
-    ("extract IPC", re.compile(r"transforms/text/extractor|multiprocessing/connection|forkserver")),
+    ("extraction hand-off", re.compile(r"transforms/text/extractor|multiprocessing/connection")),
     ("progress/memory", re.compile(r"pipelines/progress|pipelines/memory")),
     ("beam", re.compile(r"apache_beam/")),
     ("imports", re.compile(r"<frozen importlib")),
