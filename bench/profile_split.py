@@ -12,7 +12,10 @@ import argparse
 import collections
 import re
 CATS = [
-    ("model load", re.compile(r"spacy/__init__.py.*\bload\b|util.py:\d+\)?;?.*load_model|load_model|NewsNERTagger|natasha.*__init__|Segmenter \(|MorphVocab|NewsEmbedding|tokenizer_exceptions|_load_models|ner_models|load_nlp|def _nlp|models \(")),
+    # spacy.load and what it imports (the French tokenizer exceptions' regex), natasha's models,
+    # and check_models' import of spaCy
+    ("model load", re.compile(r"spacy/__init__.py.*\bload\b|load_model|tokenizer_exceptions|natasha.*__init__|"
+                              r"NewsNERTagger|MorphVocab|NewsEmbedding|check_models \(")),
     ("trafilatura", re.compile(r"trafilatura/")),
     ("lxml/html parse", re.compile(r"lxml/|html5|htmldate/")),
     ("spaCy NER/parse", re.compile(r"spacy/language.py|spacy/pipeline|thinc/|_run \(transforms/analysis/partial.py:\d+\)$|PartialParser._batch.<locals>.<listcomp> \(transforms/analysis/partial.py:\d+\)$")),
