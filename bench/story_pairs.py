@@ -31,7 +31,7 @@ def main(argv=None) -> int:
 
     from transforms.dedup import stories
     from transforms.dedup.features import DocFreq
-    from transforms.packed import unpack
+    from transforms.packed import INLINE, pack, unpack
     try:
         from transforms.dedup import story_edges as edges
     except ImportError:   # checkouts before the pair scoring had its own module
@@ -51,8 +51,9 @@ def main(argv=None) -> int:
     for candidate in candidates.values():
         df = combine.add_input(df, candidate[3])
     buckets = collections.defaultdict(list)
-    for c, (when, _, day, feats) in candidates.items():
-        node = {"ref": (f"{stories.NEW}|{when}|{c}", c, c), "day": day, **stories.node_vectors(feats, df)}
+    for c, (when, article_id, day, feats) in candidates.items():
+        # the stage's own node (ref, day, vectors) from its representative, as StoryNodeDoFn emits it
+        node = stories._vector_node((c, (f"{stories.NEW}|{when}", article_id, day, pack(feats), c)), df, INLINE)
         for _, (bucket, packed) in stories.bucket_records(node, stories.WINDOW_DAYS):
             buckets[bucket].append(packed)
     over = np.unique(np.array([b for b, members in buckets.items() if len(members) > stories.BUCKET_CAP],
