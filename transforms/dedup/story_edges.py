@@ -103,7 +103,7 @@ def _score_batch(batch, threshold, cross_threshold, window, over):
     rows, cols, scores = rows[keep], cols[keep], scores[keep]
     order = np.lexsort((cols, rows))            # rows of one bucket are contiguous: bucket order, then (i, j)
     rows, cols, scores = rows[order], cols[order], scores[order]
-    ends = np.searchsorted(group[rows], np.arange(len(batch) + 1)) if len(rows) else np.zeros(len(batch) + 1, int)
+    ends = np.searchsorted(group[rows], np.arange(len(batch) + 1))   # each bucket's slice of the pairs
     for g, (bucket, nodes) in enumerate(batch):
         base, part = offsets[g], slice(ends[g], ends[g + 1])
         yield bucket, nodes, [(int(i - base), int(j - base), float(c))
