@@ -90,6 +90,7 @@ class TagArticlesDoFn(StageDoFn):
         self._quotes = counter("tag.quotes")
         self._stances = counter("tag.stances")
         self._reused = counter("tag.reused")
+        self._batches = counter("tag.batches")
 
     def setup(self):
         from cachetools import LRUCache
@@ -114,6 +115,7 @@ class TagArticlesDoFn(StageDoFn):
     def process(self, batch, element=beam.DoFn.WindowedValueParam):
         """Exact copies of an article tagged before (or earlier in the batch, or at a helper) take its
         tags; the rest are parsed, here or (every other batch) by a helper process."""
+        self._batches.inc()
         fresh, copies, keys = [], [], {}
         for article in batch:
             key = reuse_key(article)
@@ -353,9 +355,14 @@ class TagArticles(beam.PTransform):
         self.processes = processes
 
     def expand(self, articles):
+        # A bounded input is batched full from its first article: BatchElements would otherwise start
+        # at one and grow as it times the batches, and the helper waits for the first full batch
+        # (bench/RESULTS.md: it started 48-76 s into a 1,000 run, one core idle until then). A live
+        # stream keeps small batches: an article should not wait for 31 more.
+        smallest = self.batch_size if articles.is_bounded else 1
         results = (articles
                    | "KeepEventTime" >> beam.Map(_keep_event_time)
-                   | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+                   | "Batch" >> beam.BatchElements(min_batch_size=smallest, max_batch_size=self.batch_size)
                    | "Tag" >> beam.ParDo(TagArticlesDoFn(self.models, self.targets, self.batch_size, self.parse,
                                                    self.processes))
                    .with_outputs(DEAD, main="ok"))
