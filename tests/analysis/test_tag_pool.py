@@ -89,18 +89,14 @@ def test_a_local_pipeline_with_a_helper_gives_the_same_rows():
         assert_that(dead_letters | beam.Map(lambda d: d["input_ref"]), equal_to(["bad"]), label="Dead")
 
 
-def batches_of(run) -> int:
-    from apache_beam.metrics.metric import MetricsFilter
-    return sum(c.committed for c in run.metrics().query(MetricsFilter().with_name("tag.batches"))["counters"])
-
-
 def test_a_bounded_input_is_tagged_in_full_batches_from_the_first_article():
     """BatchElements alone starts at batches of one and grows them; a bounded run's batches are full
     from the start, so that its helper (which waits for a full batch) starts with the run."""
-    rows = [{**row, "article_id": f"{row['article_id']}-{n}", "source": f"{row['source']}-{n}", "text": f"{row['text']} {n}"}
-            for n in range(2) for row in articles()[:4]]   # eight distinct articles
+    from pipelines.summary import counters
+    rows = [{**row, "article_id": f"{row['article_id']}-{n}", "source": f"{row['source']}-{n}",
+             "text": f"{row['text']} {n}"} for n in range(2) for row in articles()[:4]]   # eight distinct articles
     pipeline = beam.Pipeline("FnApiRunner")
     tagged, _ = pipeline | beam.Create(rows, reshuffle=False) | TagArticles(MODELS, [], batch_size=4)
     run = pipeline.run()
     run.wait_until_finish()
-    assert batches_of(run) == 2
+    assert counters(run)["tag.batches"] == 2
