@@ -109,9 +109,12 @@ def run_command(flags: list[str]) -> int:
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
     from transforms.ingest.read import count_inputs
+    from transforms.processes import start_early
     from transforms.spill import Spill
 
     options, settings, files = check_run(flags)
+    if not settings.remote_runner and settings.local_workers == 1:   # the worker is this process
+        start_early()
     run_id = settings.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)

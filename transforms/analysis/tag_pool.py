@@ -7,13 +7,13 @@ process and parses the next one itself meanwhile. The helper runs the same taggi
 `factory(*args)` callable made once in it) and sends back only the tag fields, so counters and dead
 letters stay with the worker. A helper that dies is replaced; its batch is tagged in the worker.
 
-Processes come from the forkserver (as the extraction child does): a fork of a Beam worker full of
-gRPC threads is not safe.
+Processes come from the run's forkserver (transforms/processes.py), as the extraction child does.
 """
 from __future__ import annotations
 
 import logging
-import multiprocessing
+
+from transforms import processes
 
 LOG = logging.getLogger(__name__)
 _WORKER = None   # in a helper process: the callable that tags a batch
@@ -38,7 +38,7 @@ class TagPool:
     def _pool(self):
         if self._executor is None:
             from concurrent.futures import ProcessPoolExecutor
-            self._executor = ProcessPoolExecutor(self.helpers, mp_context=multiprocessing.get_context("forkserver"),
+            self._executor = ProcessPoolExecutor(self.helpers, mp_context=processes.context(),
                                                  initializer=_start, initargs=(self.factory, self.args))
         return self._executor
 

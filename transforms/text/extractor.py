@@ -7,11 +7,11 @@ that extraction overlaps whatever the worker does meanwhile (language and taggin
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import queue
 import threading
 import time
 
+from transforms import processes
 from transforms.stage import Rejected
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -95,30 +95,16 @@ class TimeLimitedExtractor:
     over `timeout` seconds, counted from when the child could start it, kills the child; a fresh
     one takes the pages still in flight. `timeout <= 0` extracts in-process, without a limit."""
 
-    _context = None
-    _context_lock = threading.Lock()
-
     def __init__(self, timeout: float):
         self.timeout = timeout
         self._child: _ExtractionChild | None = None
         self._in_flight: collections.deque = collections.deque()  # (html, url, handed over at)
 
-    @classmethod
-    def _mp(cls):
-        # forkserver: children fork from a clean, single-threaded server with trafilatura preloaded,
-        # not from a Beam worker full of gRPC threads.
-        with cls._context_lock:
-            if cls._context is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["trafilatura", "transforms.text.extractor"])
-                cls._context = context
-            return cls._context
-
     def _restart(self):
         """A fresh child, given again every page still in flight (the old one lost them)."""
         if self._child is not None:
             self._child.close()
-        self._child = _ExtractionChild(self._mp())
+        self._child = _ExtractionChild(processes.context())
         pages, self._in_flight = list(self._in_flight), collections.deque()
         for html, url, _ in pages:
             self._hand_over(html, url)
