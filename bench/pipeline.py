@@ -8,7 +8,12 @@ resident memory of its whole process tree (sampled from /proc every 0.2 s) are r
 table with articles/s, pipeline/floor ratios and growth between sizes, and appends the figures as
 JSON to WORKDIR/results.jsonl.
 
-    python bench/pipeline.py [--sizes 1000,10000,50000] [--modes floor,one,two] [--workdir DIR]
+    python bench/pipeline.py [--sizes 1000,10000,50000] [--modes floor,one,two] [--workdir DIR] [--repeat N]
+
+Timings on a shared machine move by ±30% from one minute to the next, so a ratio is only worth its
+pairing: with `--repeat N` each size runs N rounds of all modes (the order reversed every other
+round, so that a drift of the machine's speed favours neither side), each pipeline run is set
+against the floor of its own round, and the line per mode gives every round's ratio and their median.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -166,17 +172,33 @@ def pipeline_stages() -> list[str]:
 # --------------------------------------------------------------------------- table
 
 
+def vs_floor(result: dict, results: list[dict]) -> float | None:
+    """Throughput over the floor's of the same size and round."""
+    floor = next((r for r in results if r["mode"] == "floor" and r["size"] == result["size"]
+                  and r.get("round", 1) == result.get("round", 1)), None)
+    if result["mode"] == "floor" or not floor or not result.get("articles_per_second") or not floor.get("articles_per_second"):
+        return None
+    return result["articles_per_second"] / floor["articles_per_second"]
+
+
 def table(results: list[dict]) -> str:
-    rows = [f"{'size':>7} {'run':<6} {'articles':>8} {'seconds':>9} {'cpu s':>8} {'art/s':>7} {'vs floor':>8} {'peak MB':>8}"]
-    floors = {r["size"]: r for r in results if r["mode"] == "floor"}
+    rows = [f"{'size':>7} {'run':<6} {'round':>5} {'articles':>8} {'seconds':>9} {'cpu s':>8} {'art/s':>7} {'vs floor':>8} "
+            f"{'peak MB':>8}"]
     for r in results:
-        floor = floors.get(r["size"])
-        ratio = (f"{r['articles_per_second'] / floor['articles_per_second']:.2f}"
-                 if floor and r["mode"] != "floor" and r.get("articles_per_second") and floor.get("articles_per_second")
-                 else "")
-        rows.append(f"{r['size']:>7} {r['mode']:<6} {r.get('articles') or 0:>8} {r['seconds']:>9.1f} {r.get('cpu_seconds') or 0:>8.1f} "
-                    f"{r.get('articles_per_second') or 0:>7.2f} {ratio:>8} {r['peak_rss_mb']:>8.0f}")
+        ratio = vs_floor(r, results)
+        ratio = f"{ratio:.2f}" if ratio is not None else ""
+        rows.append(f"{r['size']:>7} {r['mode']:<6} {r.get('round', 1):>5} {r.get('articles') or 0:>8} {r['seconds']:>9.1f} "
+                    f"{r.get('cpu_seconds') or 0:>8.1f} {r.get('articles_per_second') or 0:>7.2f} {ratio:>8} "
+                    f"{r['peak_rss_mb']:>8.0f}")
     sizes = sorted({r["size"] for r in results})
+    for size in sizes:
+        for mode in MODES:
+            ratios = [x for r in results if r["size"] == size and r["mode"] == mode
+                      if (x := vs_floor(r, results)) is not None]
+            if len(ratios) > 1:
+                rows.append(f"{size} {mode} vs floor by round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+                            f"median {statistics.median(ratios):.2f}")
+    results = [r for r in results if r.get("round", 1) == 1]   # growth: the first round's runs
     for mode in MODES:
         by = {r["size"]: r for r in results if r["mode"] == mode}
         steps = [(a, b) for a, b in zip(sizes, sizes[1:]) if a in by and b in by]
@@ -195,6 +217,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--modes", default="floor,one,two", help="any of floor, one, two, inproc")
     parser.add_argument("--workdir", default=os.environ.get("NEWSBEAM_BENCH_DIR", "/tmp/newsbeam-bench"))
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all modes per size (ratios paired by round)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     modes = [m for m in args.modes.split(",") if m.strip()]
@@ -209,17 +232,23 @@ def main(argv=None) -> int:
     results = []
     for size in sizes:
         corpus = ensure_corpus(size, args.workdir)
-        for mode in modes:
-            result = run_floor(size, corpus, args.workdir) if mode == "floor" else run_pipeline(size, corpus, args.workdir, mode)
-            result.update(size=size, mode=mode, machine=machine(), at=dt.datetime.now(dt.timezone.utc).isoformat())
-            results.append(result)
-            with open(os.path.join(args.workdir, "results.jsonl"), "a") as f:
-                f.write(json.dumps(result) + "\n")
-            extra = (f"stage seconds {result.get('stage_seconds')}, measured {result.get('stages_measured')}, "
-                     f"absent {result.get('stages_absent')}" if mode == "floor" else f"dead letters {result.get('dead')}")
-            print(f"  {size} {mode}: {result['seconds']} s wall, exit {result['status']}, {extra}", flush=True)
+        for round_ in range(1, max(1, args.repeat) + 1):
+            for mode in (modes if round_ % 2 else modes[::-1]):
+                results.append(run_mode(size, mode, round_, corpus, args.workdir))
     print(table(results))
     return 0
+
+
+def run_mode(size: int, mode: str, round_: int, corpus: str, workdir: str) -> dict:
+    """One run of `mode`, appended to WORKDIR/results.jsonl and reported as it ends."""
+    result = run_floor(size, corpus, workdir) if mode == "floor" else run_pipeline(size, corpus, workdir, mode)
+    result.update(size=size, mode=mode, round=round_, machine=machine(), at=dt.datetime.now(dt.timezone.utc).isoformat())
+    with open(os.path.join(workdir, "results.jsonl"), "a") as f:
+        f.write(json.dumps(result) + "\n")
+    extra = (f"stage seconds {result.get('stage_seconds')}, measured {result.get('stages_measured')}, "
+             f"absent {result.get('stages_absent')}" if mode == "floor" else f"dead letters {result.get('dead')}")
+    print(f"  {size} {mode} (round {round_}): {result['seconds']} s wall, exit {result['status']}, {extra}", flush=True)
+    return result
 
 
 if __name__ == "__main__":
