@@ -21,13 +21,18 @@ def files_in(directory):
     return sorted(p.name for p in directory.iterdir())
 
 
-def test_file_has_the_schema_zstd_and_a_name_from_its_ids(tmp_path):
+def test_file_has_the_schema_codecs_statistics_and_a_name_from_its_ids(tmp_path):
     directory = tmp_path / "articles" / "date=2024-06-01" / "outlet=lenta.ru"
     path, written, skipped = write_parquet(str(directory), 0, [article(1), article(2)], lambda *_: None)
     assert (written, skipped) == (2, 0)
     parquet = pq.ParquetFile(path)
     assert parquet.schema_arrow == ARTICLE_SCHEMA
-    assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
+    group = parquet.metadata.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    # zstd where values are long or lists, snappy on the short scalars; min/max only where a query filters
+    assert columns["text"].compression == "ZSTD" and columns["entities.list.element.text"].compression == "ZSTD"
+    assert columns["article_id"].compression == "SNAPPY" and columns["published_at"].compression == "SNAPPY"
+    assert columns["article_id"].statistics.min == f"{1:032x}" and columns["text"].statistics is None
     assert pq.read_table(path).column("schema_version").to_pylist() == [SCHEMA_VERSION] * 2
     assert files_in(directory) == [path.rsplit("/", 1)[1]]  # no temporary file left behind
 

@@ -19,6 +19,7 @@ a retried bundle of a pane finds its rows already present and adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -31,7 +32,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS
+from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS, STATISTICS_COLUMNS, ZSTD_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
 from transforms import ids, state
 from transforms.packed import INLINE, pack, unpack
@@ -53,6 +54,16 @@ def partition_of(article: dict) -> tuple[str, str]:
 
 def partition_dir(output: str, date: str, outlet: str) -> str:
     return join(output, "articles", f"date={date}", f"outlet={outlet}")
+
+
+@functools.cache
+def column_codecs() -> dict[str, str]:
+    """Parquet leaf column path (`entities.list.element.text`) → codec, by its top-level column."""
+    buffer = pa.BufferOutputStream()
+    pq.write_table(ARTICLE_SCHEMA.empty_table(), buffer)
+    schema = pq.ParquetFile(pa.BufferReader(buffer.getvalue())).schema
+    paths = [schema.column(i).path for i in range(len(schema))]
+    return {path: "zstd" if path.split(".")[0] in ZSTD_COLUMNS else "snappy" for path in paths}
 
 
 def to_arrow(rows: list[dict]) -> pa.Table:
@@ -145,8 +156,8 @@ def write_parquet(directory: str, shard: int, rows, on_bad_row, stem: str | None
             if writer is None:
                 handle = FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED)
                 writer = pq.ParquetWriter(
-                    handle, ARTICLE_SCHEMA, compression="zstd", use_dictionary=DICTIONARY_COLUMNS,
-                    write_statistics=True, coerce_timestamps="us", allow_truncated_timestamps=True)
+                    handle, ARTICLE_SCHEMA, compression=column_codecs(), use_dictionary=DICTIONARY_COLUMNS,
+                    write_statistics=STATISTICS_COLUMNS, coerce_timestamps="us", allow_truncated_timestamps=True)
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
             written_ids.extend(table.column("article_id").to_pylist())
             if on_written is not None:
