@@ -104,7 +104,6 @@ def run_and_summarise(pipeline, options, settings, run_id, summarise, describe, 
 
 
 def run_command(flags: list[str]) -> int:
-    from pipelines.batch import build_batch
     from pipelines.checks import check_run, make_pipeline
     from pipelines.progress import ProgressDisplay
     from pipelines.summary import build_summary, counters, format_summary, new_run_id
@@ -115,6 +114,7 @@ def run_command(flags: list[str]) -> int:
     options, settings, files = check_run(flags)
     if not settings.remote_runner and settings.local_workers == 1:   # the worker is this process
         start_early()
+    from pipelines.batch import build_batch   # its imports (1-3 s) while the forkserver starts
     run_id = settings.run_id or new_run_id()
     started = dt.datetime.now(dt.timezone.utc)
     pipeline = make_pipeline(options)

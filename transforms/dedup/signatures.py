@@ -21,6 +21,10 @@ import hashlib
 import re
 
 import numpy as np
+# With the module, not on first use: the graph builder imports this at start-up, while the command
+# waits for its forkserver anyway; on first use it was 0.7 s (scipy, via datasketch.lsh) of the
+# single-core tail after the last input.
+from datasketch import MinHash
 
 from transforms.text.identity import content_hash
 
@@ -110,7 +114,6 @@ _PERMUTATIONS: dict[int, object] = {}
 def minhash_signature(shingles: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     """datasketch MinHash of the shingle hashes (already uniform 32-bit values, so no re-hashing).
     The permutations depend only on the seed: drawn once per process, not once per article."""
-    from datasketch import MinHash
     template = _PERMUTATIONS.get(num_perm)
     if template is None:
         template = _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=_identity)
