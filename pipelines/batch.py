@@ -112,11 +112,11 @@ def story_state_dir(settings: Settings) -> str | None:
     return join(settings.output, "_state", "stories") if settings.output else None
 
 
-def recorders(settings: Settings) -> tuple:
+def recorders(settings: Settings, spill: Spill = INLINE) -> tuple:
     """What the writer keeps of each row it writes, besides the row: the indexes later runs read."""
     if not settings.output:
         return ()
-    return signature_recorder(dedup_state_dir(settings)), story_recorder(story_state_dir(settings))
+    return signature_recorder(dedup_state_dir(settings), spill), story_recorder(story_state_dir(settings))
 
 
 def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: Spill = INLINE):
@@ -141,7 +141,7 @@ def build_batch(pipeline: beam.Pipeline, settings: Settings, files=None, spill: 
     articles, extract_dead = raw | "Extract" >> ExtractArticles(settings.extract_timeout, settings.clean)
     articles, stage_dead = process_articles(articles, settings, spill)
     written, write_dead = articles | "Write" >> WriteArticles(settings.output, settings.files_per_partition,
-                                                                     recorders=recorders(settings), spill=spill)
+                                                                     recorders=recorders(settings, spill), spill=spill)
 
     dead = [*dead, extract_dead, *stage_dead, write_dead]
     _ = tuple(dead) | "MergeDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(settings.output)

@@ -2,12 +2,14 @@
 history, a run reads only the days around its own, and copies are labelled as in one run."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import pickle
 import random
 
 import apache_beam as beam
+import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from conftest import SEEDS, read_articles
@@ -18,6 +20,7 @@ from transforms.dedup.signatures import fingerprint
 from transforms.dedup.stories import ClusterStories
 from transforms.dedup.story_index import EarlierStories, story_recorder
 from transforms.dedup.syndication import BUCKET_CAP, PIVOTS, LabelSyndication
+from transforms.spill import Spill, spill_folder
 from transforms.storage import join
 from transforms.text.clean import split_title
 from transforms.text.identity import content_hash
@@ -131,24 +134,30 @@ def test_an_entry_keeps_what_matching_needs_and_nothing_of_the_text(tmp_path):
     assert back["shingles"] == entry["shingles"] and list(back["exact_keys"]) == entry["exact_keys"]
 
 
-def test_the_writer_takes_the_keys_the_syndication_stage_found_and_makes_the_same_entry(tmp_path):
-    """LabelSyndication leaves each row's exact keys and band digests on it; the writer's entry from
-    them equals the entry it computes from the row alone (so an index written either way matches)."""
+@pytest.mark.parametrize("spilled", [False, True], ids=["inline", "spill folder"])
+def test_the_writer_takes_the_keys_the_syndication_stage_found_and_makes_the_same_entry(tmp_path, spilled):
+    """LabelSyndication leaves each row's exact keys and band digests on it (and, with a spill folder,
+    the handle of its shingle set there); the writer's entry from them equals the entry it computes
+    from the row alone (so an index written either way matches)."""
     rows = originals(0, 3, START, 2)
     rows += copies_of(rows[:1]) + [row("short", "Too short to band.", START, "x.example")]
+    (tmp_path / "kept").mkdir()
 
     def keep(labelled: dict) -> None:
-        (tmp_path / labelled["article_id"]).write_bytes(pickle.dumps(labelled))
+        (tmp_path / "kept" / labelled["article_id"]).write_bytes(pickle.dumps(labelled))
 
-    with beam.Pipeline(runner=FnApiRunner()) as p:
-        labelled, _ = p | beam.Create(rows) | LabelSyndication()
-        _ = labelled | beam.Map(keep)
-    kept = [pickle.loads(path.read_bytes()) for path in tmp_path.iterdir()]
-    assert len(kept) == len(rows) and sum(r["is_duplicate"] for r in kept) == 2
-    for carried in kept:
-        assert carried[SIGNATURE_KEYS][0]   # at least the content hash
-        alone = {k: v for k, v in carried.items() if k != SIGNATURE_KEYS}
-        assert entry_of(carried) == entry_of(alone)
+    with spill_folder(str(tmp_path)) if spilled else contextlib.nullcontext(None) as folder:
+        spill = Spill(folder)
+        with beam.Pipeline(runner=FnApiRunner()) as p:
+            labelled, _ = p | beam.Create(rows) | LabelSyndication(spill=spill)
+            _ = labelled | beam.Map(keep)
+        kept = [pickle.loads(path.read_bytes()) for path in (tmp_path / "kept").iterdir()]
+        assert len(kept) == len(rows) and sum(r["is_duplicate"] for r in kept) == 2
+        for carried in kept:
+            assert carried[SIGNATURE_KEYS][0]   # at least the content hash
+            assert len(carried[SIGNATURE_KEYS]) == (3 if spilled else 2)
+            alone = {k: v for k, v in carried.items() if k != SIGNATURE_KEYS}
+            assert entry_of(carried, spill) == entry_of(alone)
 
 
 EXPRESS = split_title((SEEDS / "004_580c8be870bf90a2.txt").read_text(encoding="utf-8"))

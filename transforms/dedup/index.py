@@ -21,6 +21,7 @@ disk never need rewriting.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import time
@@ -30,6 +31,8 @@ import pyarrow as pa
 
 from transforms import state
 from transforms.dedup.signatures import as_shingles, fingerprint, is_copy, is_exact_key, rank_key, shingle_set
+from transforms.packed import INLINE
+from transforms.spill import Spill
 from transforms.write import DayRecorder
 
 KEY = "article_id"
@@ -61,8 +64,9 @@ def days_around(days, window_days: float) -> list[int]:
     return sorted({d + k for d in days if d for k in range(-reach, reach + 1)})
 
 
-# A row's (exact keys, band bytes), kept on it by the batch syndication stage, which computed them:
-# the writer's entry then needs only the shingle set again, not the MinHash (two thirds of the cost).
+# A row's (exact keys, band bytes[, shingles handle]), kept on it by the syndication stage, which
+# computed them: the writer's entry then needs no MinHash. On a local run the shingle set is already
+# on the spill disk (its handle, 16 bytes, rides along): read back, not computed again from the text.
 SIGNATURE_KEYS = "_signature_keys"
 
 
@@ -73,11 +77,12 @@ def signature_keys(node: dict) -> tuple[list[str], bytes]:
     return exact, bands
 
 
-def entry_of(row: dict) -> dict:
-    """The index entry of a written row."""
+def entry_of(row: dict, spill: Spill = INLINE) -> dict:
+    """The index entry of a written row (`spill`: where the handle the row carries points)."""
     carried = row.get(SIGNATURE_KEYS)
     if carried:
-        (exact, bands), shingles = carried, shingle_set(row.get("text") or "").tobytes()
+        exact, bands, *handle = carried
+        shingles = spill.get(handle[0]) if handle else shingle_set(row.get("text") or "").tobytes()
     else:
         node = fingerprint(row)
         (exact, bands), shingles = signature_keys(node), node["shingles"]
@@ -227,6 +232,7 @@ class EarlierCopies:
         return best
 
 
-def signature_recorder(state_dir: str) -> DayRecorder:
-    """The write.Recorder of this index: each written row's entry, one file per article file."""
-    return DayRecorder(state_dir, entry_of, INDEX_SCHEMA, KEY)
+def signature_recorder(state_dir: str, spill: Spill = INLINE) -> DayRecorder:
+    """The write.Recorder of this index: each written row's entry, one file per article file
+    (`spill`: the run's, which holds the shingle sets LabelSyndication left handles to)."""
+    return DayRecorder(state_dir, functools.partial(entry_of, spill=spill), INDEX_SCHEMA, KEY)

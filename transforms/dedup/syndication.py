@@ -84,8 +84,10 @@ class FingerprintDoFn(StageDoFn):
     def process_element(self, article):
         node = fingerprint(article)
         article["content_hash"] = node["keys"][0][2:]
-        article[SIGNATURE_KEYS] = signature_keys(node)   # for the writer's index entry (index.entry_of)
         node["shingles"] = self.spill.put(node["shingles"])
+        # for the writer's index entry (index.entry_of); the shingles' handle where they are on disk
+        carried = () if self.spill.inline else (node["shingles"],)
+        article[SIGNATURE_KEYS] = (*signature_keys(node), *carried)
         yield article["article_id"], pack(article, self.spill)  # it waits at JoinLabels for the whole dedup
         yield beam.pvalue.TaggedOutput(NODE, (node["id"], pack(node, self.spill)))
 
