@@ -86,17 +86,14 @@ PARTITION_KEYS = ("date", "outlet")
 DICTIONARY_COLUMNS = ["outlet", "site_name", "input_kind", "date_source", "language", "schema_version",
                       "text_source"]
 
-# zstd for the long and the list columns, snappy for the short scalars: zstd sets up per column
-# chunk, and a partition (one outlet, one day) is often a file of a handful of rows, so on the short
-# columns the set-up cost more than it saved (bench/RESULTS.md: 612 files of 1,000 articles).
-ZSTD_COLUMNS = ("title", "authors", "text", "removed", "entities", "quotes", "stances", "title_entities",
+# The long and the list columns: zstd, and no min/max statistics. The short scalar columns get
+# snappy (zstd sets up per column chunk, and a partition, one outlet and one day, is often a file of
+# a handful of rows: on short columns the set-up cost more than it saved) and statistics, where a
+# warehouse filters or looks up; min/max of the text, the title and the lists (whole article texts in
+# the footer) made up a quarter of a small file's bytes and prune nothing (bench/RESULTS.md, 2026-12-03).
+LONG_COLUMNS = ("title", "authors", "text", "removed", "entities", "quotes", "stances", "title_entities",
                 "title_quotes")
-# Min/max statistics where a warehouse filters or looks up; those of the text, the title and the
-# lists (whole article texts in the footer) made up a quarter of a small file's bytes and prune nothing.
-STATISTICS_COLUMNS = ["article_id", "source", "input_kind", "url", "outlet", "site_name", "published_at",
-                      "published_precision", "fetched_at", "date_source", "word_count", "text_source",
-                      "language", "language_score", "content_hash", "cluster_id", "is_duplicate", "duplicate_of",
-                      "story_id", "tone", "schema_version"]
+STATISTICS_COLUMNS = [name for name in ARTICLE_SCHEMA.names if name not in LONG_COLUMNS]
 
 
 def new_article(**fields) -> dict:

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS, STATISTICS_COLUMNS, ZSTD_COLUMNS
+from schemas.article import ARTICLE_SCHEMA, DICTIONARY_COLUMNS, LONG_COLUMNS, STATISTICS_COLUMNS
 from schemas.dead_letter import DEAD, dead_letter
 from transforms import ids, state
 from transforms.packed import INLINE, pack, unpack
@@ -63,7 +63,7 @@ def column_codecs() -> dict[str, str]:
     pq.write_table(ARTICLE_SCHEMA.empty_table(), buffer)
     schema = pq.ParquetFile(pa.BufferReader(buffer.getvalue())).schema
     paths = [schema.column(i).path for i in range(len(schema))]
-    return {path: "zstd" if path.split(".")[0] in ZSTD_COLUMNS else "snappy" for path in paths}
+    return {path: "zstd" if path.split(".")[0] in LONG_COLUMNS else "snappy" for path in paths}
 
 
 def to_arrow(rows: list[dict]) -> pa.Table:
