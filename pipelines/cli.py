@@ -112,7 +112,7 @@ def run_command(flags: list[str]) -> int:
     from transforms.spill import Spill
 
     options, settings, files = check_run(flags)
-    if not settings.remote_runner and settings.local_workers == 1:   # the worker is this process
+    if settings.in_process_worker:   # its children fork from this process's forkserver
         start_early()
     from pipelines.batch import build_batch   # its imports (1-3 s) while the forkserver starts
     run_id = settings.run_id or new_run_id()

@@ -184,13 +184,18 @@ class _Resolved:
                 "allow_hosts": list(self.allow_hosts), "retries": self.fetch_retries}
 
     @property
+    def in_process_worker(self) -> bool:
+        """A local run whose one SDK worker is the command's own process."""
+        return not self.remote_runner and self.local_workers == 1
+
+    @property
     def tagging_processes(self) -> int:
         """--tag_processes, else 2 where a second core would otherwise wait: a local run of one
         worker on a machine of two cores or more (the graph builder asks only for bounded input)."""
         if self.tag_processes:
             return max(1, int(self.tag_processes))
         import os
-        return 2 if not self.remote_runner and self.local_workers == 1 and (os.cpu_count() or 1) >= 2 else 1
+        return 2 if self.in_process_worker and (os.cpu_count() or 1) >= 2 else 1
 
     @property
     def filters(self):
