@@ -4,6 +4,7 @@ what a change that should keep labels identical is checked with (diff two output
     python bench/dedup_labels.py --rows DIR OUT [--code ROOT]    # dedup_scaling.py's row pickles in DIR
     python bench/dedup_labels.py --eval-set OUT [--code ROOT]    # eval/dedup.py's set (its defaults)
     [--chunk-bytes N]: Records' spill chunks of N bytes, so that small sets exercise them too
+    [--ahead]: rows carry fingerprints and story features made beforehand (transforms/dedup/ahead.py)
 
 `--code ROOT`: run the stages of another checkout (e.g. a `git archive` of main) on the same rows.
 """
@@ -25,6 +26,8 @@ def main(argv=None) -> int:
     parser.add_argument("--code", default=os.path.dirname(HERE))
     parser.add_argument("--chunk-bytes", type=int, help="Records' spill chunks this small (where the code has them), "
                         "so that a small set's shards are many chunks too")
+    parser.add_argument("--ahead", action="store_true", help="make fingerprints and story features ahead, "
+                        "as `newsbeam run` does where it tags")
     args = parser.parse_args(argv)
     code = os.path.abspath(args.code)
     sys.path.insert(0, code)
@@ -41,9 +44,9 @@ def main(argv=None) -> int:
             print("dedup_labels: no evaluation data; skipped")
             return 0
         articles, _ = build_set(data, 10_000, 7)
-        labels = run_newsbeam(articles)
+        labels = run_newsbeam(articles, ahead=True) if args.ahead else run_newsbeam(articles)
     else:
-        labels = _rows_labels(args.rows)
+        labels = _rows_labels(args.rows, args.ahead)
     with open(args.out, "w") as f:
         for article_id in sorted(labels):
             f.write(f"{article_id} {labels[article_id][0]} {labels[article_id][1]}\n")
@@ -51,7 +54,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def _rows_labels(folder: str) -> dict:
+def _rows_labels(folder: str, ahead: bool = False) -> dict:
     import glob
     import json
     import pickle
@@ -66,7 +69,11 @@ def _rows_labels(folder: str) -> dict:
 
     def load(path):
         with open(path, "rb") as f:
-            yield from pickle.load(f)
+            rows = pickle.load(f)
+        if ahead:
+            from transforms.dedup.ahead import make_ahead
+            rows = [make_ahead(row) for row in rows]
+        yield from rows
 
     paths = sorted(glob.glob(os.path.join(folder, "*.pickle")))
     with spill_folder() as spill, tempfile.TemporaryDirectory() as tmp:

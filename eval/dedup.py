@@ -280,8 +280,10 @@ def build_set(data: Path, target: int, seed: int, span_days: int = 60, story_day
 # --------------------------------------------------------------------------- systems
 
 
-def run_newsbeam(articles, **story_options):
-    """article_id → (cluster_id, story_id) from LabelSyndication + ClusterStories(**story_options)."""
+def run_newsbeam(articles, ahead: bool = False, **story_options):
+    """article_id → (cluster_id, story_id) from LabelSyndication + ClusterStories(**story_options).
+    `ahead`: the rows carry their fingerprints and story features made beforehand, as `newsbeam run`
+    makes them where it tags (transforms/dedup/ahead.py); the labels must not change."""
     import tempfile
 
     import apache_beam as beam
@@ -293,6 +295,9 @@ def run_newsbeam(articles, **story_options):
     from transforms.spill import Spill
     from transforms.text.identity import content_hash
     rows = [new_article(**a, content_hash=content_hash(a["text"])) for a in articles]
+    if ahead:
+        from transforms.dedup.ahead import make_ahead
+        rows = [make_ahead(row) for row in rows]
     with tempfile.TemporaryDirectory() as tmp:
         spill = Spill(f"{tmp}/spill")  # as `newsbeam run` on the local runner keeps what waits at shuffles
         Path(spill.folder).mkdir()

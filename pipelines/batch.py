@@ -18,6 +18,7 @@ from transforms.analysis import TagArticles
 from transforms.analysis.entities import ner_models
 from transforms.analysis.stance import load_targets
 from transforms.dedup import ClusterStories, IncrementalSyndication, LabelSyndication
+from transforms.dedup.ahead import MakeAhead
 from transforms.dedup.index import signature_recorder
 from transforms.dedup.live_stories import IncrementalStories
 from transforms.dedup.story_index import EarlierStories, story_recorder
@@ -60,6 +61,8 @@ def process_articles(articles, settings: Settings, spill: Spill = INLINE):
     else:
         articles, tag_dead = articles | "TagArticles" >> tag_articles(settings, articles.is_bounded)
         tag_dead = [tag_dead]
+        if articles.is_bounded:   # the story features, else made after the syndication labels
+            articles = articles | "Ahead" >> MakeAhead()
     articles, dedup_dead, stories_dead = label_copies_and_stories(articles, settings, spill)
     return articles, [*filter_dead, language_dead, *tag_dead, dedup_dead, *stories_dead]
 
@@ -73,6 +76,7 @@ def tag_with_corpus_evidence(articles, settings: Settings, spill: Spill = INLINE
     pages, copies = articles | "SplitCopies" >> beam.Partition(lambda a, _: int(bool(a.get(PENDING))), 2)
     copies = copies | "LineEvidence" >> ApplyLineEvidence(evidence)
     pages, pages_dead = pages | "TagArticles" >> tag_articles(settings)
+    pages = pages | "Ahead" >> MakeAhead()   # on two cores now rather than after the evidence, on one
     copies, copies_dead = copies | "TagCopies" >> tag_articles(settings)
     packed = partial(pack, spill=spill)
     both = ((pages | "PackPages" >> beam.Map(packed), copies | "PackCopies" >> beam.Map(packed))

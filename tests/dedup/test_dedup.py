@@ -13,9 +13,10 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from conftest import SEEDS, newsbeam, read_articles
 from schemas.article import new_article
+from transforms.dedup.ahead import make_ahead
 from transforms.dedup.components import components
 from transforms.dedup.incremental import IncrementalSyndication
-from transforms.dedup.signatures import is_copy, shingle_set, similarity, url_key
+from transforms.dedup.signatures import FINGERPRINT_AHEAD, is_copy, shingle_set, similarity, url_key
 from transforms.dedup.syndication import BUCKET_CAP, LabelSyndication, bucket_pairs
 from transforms.text.clean import split_title
 from transforms.text.identity import content_hash
@@ -140,6 +141,24 @@ def test_batch_form_labels_exact_near_trimmed_and_url_copies(spill):
         assert_that(dead, equal_to([]), label="no dead letters")
     if spill.folder:  # the bodies and shingle sets went to disk, not through the shuffles
         assert spilled_bytes(spill) > sum(len(r["text"]) for r in rows) / 4
+
+
+@pytest.mark.parametrize("ahead", ["fresh", "stale"])
+def test_batch_form_takes_fingerprints_made_ahead_only_while_the_text_is_theirs(ahead):
+    """MakeAhead's fingerprints (transforms/dedup/ahead.py) give the same labels; stale ones (made
+    from another text, here all from one report) are made again, or every row would be one group."""
+    rows, expected = syndication_set()
+    if ahead == "fresh":
+        rows = [make_ahead(r) for r in rows]
+    else:
+        rows = [{**make_ahead({**r, "text": LENTA, "content_hash": content_hash(LENTA)}),
+                 "text": r["text"], "content_hash": r["content_hash"]} for r in rows]
+    assert all(FINGERPRINT_AHEAD in r for r in rows)
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        labelled, dead = p | beam.Create(rows) | LabelSyndication()
+        assert_that(labelled | beam.Map(labels_of), equal_to(expected), label="labels")
+        assert_that(labelled | beam.Filter(lambda a: FINGERPRINT_AHEAD in a), equal_to([]), label="taken out")
+        assert_that(dead, equal_to([]), label="no dead letters")
 
 
 def test_canonical_tie_is_smallest_article_id(spill):

@@ -5,15 +5,18 @@ import datetime as dt
 
 import apache_beam as beam
 import numpy as np
+import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
 from conftest import SEEDS
 from schemas.article import new_article
+from transforms.dedup.ahead import make_ahead
 from transforms.dedup.features import cosine
 from transforms.dedup.stories import (
     THRESHOLD,
     ClusterStories,
+    FEATURES_AHEAD,
     DocFreq,
     StoryPairsDoFn,
     block_keys,
@@ -187,6 +190,22 @@ def run_stories(rows) -> dict:
                  | beam.io.WriteToText(f"{tmp}/labels"))
         lines = [json.loads(line) for path in Path(tmp).glob("labels*") for line in path.open()]
     return {aid: (cluster, story) for aid, cluster, story in lines}
+
+
+@pytest.mark.parametrize("ahead", ["fresh", "stale"])
+def test_story_features_made_ahead_are_taken_only_while_the_title_and_text_are_theirs(ahead):
+    """Features made ahead (transforms/dedup/ahead.py) give the same stories; stale ones (made from
+    the football report, as if title evidence had changed the title since) are made again."""
+    rows = [row("lenta", LENTA, 0), row("express", EXPRESS, 5), row("express-copy", EXPRESS, 6, cluster="express"),
+            row("football", FOOTBALL, 1)]
+    if ahead == "fresh":
+        rows = [make_ahead(r) for r in rows]
+    else:
+        rows = [{**make_ahead({**r, "title": FOOTBALL[0], "text": FOOTBALL[1]}), "title": r["title"], "text": r["text"]}
+                for r in rows]
+    assert all(FEATURES_AHEAD in r for r in rows)
+    assert run_stories(rows) == {"lenta": ("lenta", "lenta"), "express": ("express", "lenta"),
+                                 "express-copy": ("express", "lenta"), "football": ("football", "football")}
 
 
 def test_cluster_stories_joins_reports_and_their_copies_and_nothing_else():

@@ -142,6 +142,11 @@ def seen_time(article: dict) -> dt.datetime | None:
     return article.get("published_at") or article.get("fetched_at")
 
 
+# what fingerprint() reads of an article (transforms/carried.py: made ahead, it is reused while these are unchanged)
+FINGERPRINT_FIELDS = ("article_id", "text", "content_hash", "url", "published_at", "fetched_at")
+FINGERPRINT_AHEAD = "_fingerprint_ahead"
+
+
 def fingerprint(article: dict) -> dict:
     """The node of the syndication graph: who it is, how it ranks, the keys it is bucketed under and
     the shingle set pairs are verified on. Carries no text."""

@@ -57,6 +57,7 @@ from transforms.dedup.features import DocFreq
 from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
 from transforms.dedup.signatures import hash64
 from transforms.dedup.story_edges import CROSS_THRESHOLD, THRESHOLD, WINDOW_DAYS, scored_buckets
+from transforms.carried import take
 from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
 from transforms.spill import Spill
@@ -75,6 +76,11 @@ EARLIER, NEW = "0", "1"  # rank prefixes: nodes of rows already written come fir
 
 def day_number(moment: dt.datetime | None) -> int:
     return moment.toordinal() if moment else 0
+
+
+# what node_features() reads of an article (transforms/carried.py: made ahead, it is reused while these are unchanged)
+FEATURE_FIELDS = ("language", "title", "text", "entities")
+FEATURES_AHEAD = "_story_features_ahead"
 
 
 def node_features(article: dict) -> tuple:
@@ -106,11 +112,12 @@ def node_vectors(feats: tuple, df) -> dict:
 PACKED_NODE = "_packed_story_node"
 
 
-def story_candidate(article: dict) -> tuple:
+def story_candidate(article: dict, feats: tuple | None = None) -> tuple:
     """What the clustering compares of one row: (time, article_id, day, node_features)."""
+    feats = node_features(article) if feats is None else feats
     published = article.get("published_at") or article.get("fetched_at")
     when = published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "9999"
-    return when, article["article_id"], day_number(published), node_features(article)
+    return when, article["article_id"], day_number(published), feats
 
 
 def specificity(items: np.ndarray, doc_freq: np.ndarray, n_docs: int) -> dict[int, float]:
@@ -146,7 +153,7 @@ class StoryNodeDoFn(StageDoFn):
         signature.countries(), signature.months()
 
     def process_element(self, article):
-        candidate = story_candidate(article)
+        candidate = story_candidate(article, take(article, FEATURES_AHEAD, FEATURE_FIELDS, node_features))
         when, article_id, day, feats = candidate
         if not article.get("is_duplicate"):   # the story index keeps it for the row (story_index.story_entry)
             article[PACKED_NODE] = pack(candidate)

@@ -33,8 +33,9 @@ import apache_beam as beam
 from schemas.dead_letter import DEAD
 from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
 from transforms.dedup.index import SIGNATURE_KEYS, EarlierCopies, day_of, days_around, signature_keys
-from transforms.dedup.signatures import (as_shingles, bucket_of, fingerprint, is_copy, is_exact_key, is_exact_shard,
-                                         node_number, node_ref, rank_order)
+from transforms.dedup.signatures import (FINGERPRINT_AHEAD, FINGERPRINT_FIELDS, as_shingles, bucket_of, fingerprint,
+                                         is_copy, is_exact_key, is_exact_shard, node_number, node_ref, rank_order)
+from transforms.carried import take
 from transforms.packed import INLINE, Records, distinct, groups, pack, unpack
 from transforms.runtime import counter
 from transforms.spill import Spill
@@ -82,7 +83,7 @@ class FingerprintDoFn(StageDoFn):
         self.spill = spill
 
     def process_element(self, article):
-        node = fingerprint(article)
+        node = take(article, FINGERPRINT_AHEAD, FINGERPRINT_FIELDS, fingerprint)
         article["content_hash"] = node["keys"][0][2:]
         node["shingles"] = self.spill.put(node["shingles"])
         # for the writer's index entry (index.entry_of); the shingles' handle where they are on disk
