@@ -44,7 +44,7 @@ def main(argv=None) -> int:
             print("dedup_labels: no evaluation data; skipped")
             return 0
         articles, _ = build_set(data, 10_000, 7)
-        labels = run_newsbeam(articles, ahead=True) if args.ahead else run_newsbeam(articles)
+        labels = run_newsbeam(articles, ahead=args.ahead)
     else:
         labels = _rows_labels(args.rows, args.ahead)
     with open(args.out, "w") as f:

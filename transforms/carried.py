@@ -2,8 +2,10 @@
 
 A value is kept with the fields it was made from (`keep`); the stage that needs it takes it
 (`take`) only while those fields are unchanged and makes it again otherwise, so the answer is the
-same whether it was made ahead or not. The fields are compared as objects: after one pickle
-(transforms/packed.py) a field and its kept copy are still one object, so the check is cheap.
+same whether it was made ahead or not. The check compares the fields by value; after one pickle
+(transforms/packed.py) a field and its kept copy are still one object, and then it is an identity
+test. Where Beam's own coder carried the article between stages they are equal copies: still right,
+a compare of the text the longer way.
 """
 from __future__ import annotations
 

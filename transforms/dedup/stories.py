@@ -51,13 +51,13 @@ import datetime as dt
 import apache_beam as beam
 import numpy as np
 
+from transforms.carried import take
 from transforms.dedup import features, signature
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.features import DocFreq
 from transforms.dedup.nearest import CROSS_NEAREST, NEAREST, VOTE, NearestDoFn, NearestEnds
 from transforms.dedup.signatures import hash64
 from transforms.dedup.story_edges import CROSS_THRESHOLD, THRESHOLD, WINDOW_DAYS, scored_buckets
-from transforms.carried import take
 from transforms.packed import INLINE, Records, groups, pack, unpack
 from transforms.runtime import counter
 from transforms.spill import Spill

@@ -31,11 +31,11 @@ import struct
 import apache_beam as beam
 
 from schemas.dead_letter import DEAD
+from transforms.carried import take
 from transforms.dedup.components import LABEL_ROUNDS, ConnectedComponents
 from transforms.dedup.index import SIGNATURE_KEYS, EarlierCopies, day_of, days_around, signature_keys
 from transforms.dedup.signatures import (FINGERPRINT_AHEAD, FINGERPRINT_FIELDS, as_shingles, bucket_of, fingerprint,
                                          is_copy, is_exact_key, is_exact_shard, node_number, node_ref, rank_order)
-from transforms.carried import take
 from transforms.packed import INLINE, Records, distinct, groups, pack, unpack
 from transforms.runtime import counter
 from transforms.spill import Spill
