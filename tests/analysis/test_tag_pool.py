@@ -57,6 +57,8 @@ def test_every_other_batch_goes_to_the_helper_and_comes_back_the_same():
         expected = [out for batch in articles_in(batches) for out in alone.process(batch, element(batch))]
         outputs = list(helped.process(batches[0], element(batches[0])))
         assert len(outputs) == 2 and not helped._held          # the first full batch: here
+        # ... and the helper started with it, loading that batch's models while the worker tagged it
+        assert [future.result(timeout=120) for future in helped._warmed] == [["en"]]
         outputs += list(helped.process(batches[1], element(batches[1])))
         assert helped.pool._executor is not None and len(outputs) + 2 * len(helped._held) == 4  # at the helper
         for batch in batches[2:]:   # a bad text and a copy of a0 (which waits for a0's tags), a smaller batch
@@ -70,6 +72,18 @@ def test_every_other_batch_goes_to_the_helper_and_comes_back_the_same():
     assert rows == want_rows and set(rows) == {"a0", "a1", "a2", "a3", "copy"}
     assert rows["copy"] == rows["a0"] and rows["a0"]["quotes"]
     assert [d["input_ref"] for d in dead] == [d["input_ref"] for d in want_dead] == ["bad"]
+
+
+def test_a_batch_smaller_than_full_starts_no_helper():
+    """A run of a few articles (the seeds, a test) is over before a helper's models would load."""
+    helped = TagArticlesDoFn(MODELS, [], batch_size=8, processes=2)
+    helped.setup()
+    try:
+        rows = articles()[:3]
+        outputs = list(helped.process(rows, element(rows))) + list(helped.finish_bundle() or [])
+        assert len(outputs) == 3 and helped._warmed is None and helped.pool._executor is None
+    finally:
+        helped.teardown()
 
 
 def project(row):

@@ -106,6 +106,7 @@ class TagArticlesDoFn(StageDoFn):
         self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
         self._pending = set()      # their reuse keys: copies of them wait for their tags
         self._full_batches = 0
+        self._warmed = None        # the helpers started with the first full batch: futures of their languages
         self._waiting = []         # (element, copy, key) of copies whose original is at a helper
 
     def teardown(self):
@@ -124,9 +125,12 @@ class TagArticlesDoFn(StageDoFn):
             else:
                 keys[key] = article
                 fresh.append(article)
-        # a helper starts once a full batch has been tagged here: a run of a few articles (the seeds,
-        # a test) is over before a helper's models would have loaded. Up to two batches a helper
-        # wait at it, so that it never idles while this worker reads, detects languages or tags.
+        # the helpers start with the first full batch, loading its languages' models while this
+        # worker loads its own and tags that batch (a run of a few articles, the seeds or a test,
+        # never starts them); they take batches once one has been tagged here. Up to two batches a
+        # helper wait at it, so that it never idles while this worker reads, detects languages or tags.
+        if self.pool is not None and self._warmed is None and len(batch) >= self.batch_size:
+            self._warmed = self.pool.warm(sorted({article.get("language") or "und" for article in fresh}))
         if self.pool is not None and fresh and self._full_batches and len(self._held) < 2 * self.pool.helpers:
             self._held.append((element, self.pool.submit(fresh), fresh, keys, copies))
             self._pending.update(keys)
@@ -325,6 +329,14 @@ class ChildTagger:
     def __init__(self, models, targets, batch_size, parse):
         self.dofn = TagArticlesDoFn(models, targets, batch_size, parse)
         self.dofn.setup()
+
+    def warm(self, languages: list[str]) -> list[str]:
+        """Load these languages' pipelines now (a language that fails to load fails again, with a
+        dead letter, when its first batch comes); the languages loaded."""
+        for language in languages:
+            with contextlib.suppress(Exception):
+                self.dofn.tagger(language)
+        return sorted(self.dofn.taggers)
 
     def __call__(self, batch: list[dict]) -> list[tuple[str, object]]:
         return [("ok", {field: article[field] for field in TAG_FIELDS}) if error is None

@@ -28,6 +28,10 @@ def _tag(batch: list) -> list:
     return _WORKER(batch)
 
 
+def _warm(languages: list) -> list:
+    return _WORKER.warm(languages)
+
+
 class TagPool:
     """`helpers` processes, each with its own models (loaded on first use of a language)."""
 
@@ -41,6 +45,12 @@ class TagPool:
             self._executor = ProcessPoolExecutor(self.helpers, mp_context=processes.context(),
                                                  initializer=_start, initargs=(self.factory, self.args))
         return self._executor
+
+    def warm(self, languages: list) -> list:
+        """Start the helpers now, loading these languages' models, so that they are ready for the
+        batches to come (on the core the worker's own model loads leave to extraction). Futures of
+        the languages each helper has loaded."""
+        return [self._pool().submit(_warm, languages) for _ in range(self.helpers)]
 
     def submit(self, batch: list):
         """A future of the batch's [("ok", fields) | ("error", message)], one per article."""
