@@ -114,3 +114,22 @@ def test_a_bounded_input_is_tagged_in_full_batches_from_the_first_article():
     run = pipeline.run()
     run.wait_until_finish()
     assert counters(run)["tag.batches"] == 2
+
+
+def test_a_batch_no_helper_has_started_is_taken_back_and_the_next_goes_at_once():
+    """One batch at a helper at a time; the one waiting behind it can be taken back (the worker tags
+    it itself at the end of the input), the one at the helper cannot."""
+    from transforms.analysis.tag import ChildTagger
+    from transforms.analysis.tag_pool import TagPool
+    pool = TagPool(1, ChildTagger, (MODELS, [], 2, "needed"))
+    try:
+        rows = articles()
+        first, second = pool.submit(rows[0:2]), pool.submit(rows[2:4])
+        assert pool.reclaim(second) and second.cancelled()
+        assert not pool.reclaim(first)   # at the helper already
+        assert [status for status, _ in first.result(timeout=120)] == ["ok", "ok"]
+        third = pool.submit([rows[5], rows[3]])   # the helper is free: sent at once
+        assert [status for status, _ in third.result(timeout=120)] == ["error", "ok"]
+        assert not pool.reclaim(third)
+    finally:
+        pool.close()

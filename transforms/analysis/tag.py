@@ -151,16 +151,22 @@ class TagArticlesDoFn(StageDoFn):
         """The helpers' finished batches (with `wait`, all of them), as WindowedValues of their own
         elements, and the copies that waited for their tags."""
         held, self._held = self._held, []
+        # at the end of the input a batch no helper has started is tagged here, beside the helper's last
+        taken = {id(item) for item in held if wait and self.pool.reclaim(item[1])}
+        held.sort(key=lambda item: id(item) not in taken)
         for item in held:
             element, future, fresh, keys, copies = item
             if not wait and not future.done():
                 self._held.append(item)
                 continue
-            try:
-                results = self._from_helper(fresh, future.result())
-            except Exception:  # noqa: BLE001 - a helper that died: this worker tags its batch
-                self.pool.lost()
+            if id(item) in taken:
                 results = self.tag_all(fresh)
+            else:
+                try:
+                    results = self._from_helper(fresh, future.result())
+                except Exception:  # noqa: BLE001 - a helper that died: this worker tags its batch
+                    self.pool.lost()
+                    results = self.tag_all(fresh)
             self._pending.difference_update(keys)
             for out in [*self._fresh_outputs(fresh, keys, results), *self._copies(copies, element)]:
                 yield _in(element, out)
