@@ -31,6 +31,7 @@ from transforms.analysis.entities import NATASHA, canonical_names, load_tagger, 
 from transforms.analysis.names import outlet_name
 from transforms.analysis.quotes import extract_quotes
 from transforms.analysis.stance import MultilingualStance
+from transforms.analysis.tag_pool import HelperError, TagPool
 from transforms.analysis.tone import document_tone, load_analyzer
 from transforms.runtime import counter
 from transforms.stage import StageDoFn
@@ -100,7 +101,6 @@ class TagArticlesDoFn(StageDoFn):
         self.recent = LRUCache(maxsize=REUSE_BYTES, getsizeof=len)   # reuse_key → packed tags
         self.pool = None
         if self.processes > 1:   # helpers tag every other batch while this worker parses the next
-            from transforms.analysis.tag_pool import TagPool
             self.pool = TagPool(self.processes - 1, ChildTagger,
                                 (self.models, self.targets, self.batch_size, self.parse_mode))
         self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
@@ -125,10 +125,9 @@ class TagArticlesDoFn(StageDoFn):
             else:
                 keys[key] = article
                 fresh.append(article)
-        # the helpers start with the first full batch, loading its languages' models while this
-        # worker loads its own and tags that batch (a run of a few articles, the seeds or a test,
-        # never starts them); they take batches once one has been tagged here. Up to two batches a
-        # helper wait at it, so that it never idles while this worker reads, detects languages or tags.
+        # the helpers start with the first full batch (a run of a few articles never starts them),
+        # loading its languages' models while this worker loads its own and tags it; they take batches
+        # after it, up to two each waiting, so that none idles while this worker reads or tags.
         if self.pool is not None and self._warmed is None and len(batch) >= self.batch_size:
             self._warmed = self.pool.warm(sorted({article.get("language") or "und" for article in fresh}))
         if self.pool is not None and fresh and self._full_batches and len(self._held) < 2 * self.pool.helpers:
@@ -322,10 +321,6 @@ class TagArticlesDoFn(StageDoFn):
         article["tone"] = document_tone(self.analyzer, text, language, spacy_doc)
         self._count(article)
         return article
-
-
-class HelperError(Exception):
-    """An article a helper process could not tag: its error's type and message."""
 
 
 class ChildTagger:

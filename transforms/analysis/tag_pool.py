@@ -27,6 +27,10 @@ LOG = logging.getLogger(__name__)
 _WORKER = None   # in a helper process: the callable that tags a batch
 
 
+class HelperError(Exception):
+    """An article a helper process could not tag: its error's type and message."""
+
+
 def _start(factory, args) -> None:
     global _WORKER
     _WORKER = factory(*args)
