@@ -16,39 +16,16 @@ import subprocess
 import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from pipelines.memory import tree_stats  # noqa: E402 - after the path
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        tree.setdefault(int(fields[1]), []).append(int(name))
-    return tree
-
-
-def _cpu(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _tree(root: int) -> list[int]:
-    children, out, todo = _children(), [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / TICK   # utime + stime
 
 
 def main(argv=None) -> int:
@@ -68,24 +45,23 @@ def main(argv=None) -> int:
     used: dict[int, float] = {}     # pid -> CPU seconds in the current step
     rows, step_end = [], args.step
     while child.poll() is None:
-        for pid in _tree(child.pid):
-            cpu = _cpu(pid)
-            if cpu is None:
-                continue
+        for pid, fields in (tree_stats(child.pid) or {}).items():
+            cpu = _cpu(fields)
             seen.setdefault(pid, time.monotonic() - start)
             used[pid] = used.get(pid, 0.0) + cpu - last.get(pid, 0.0)   # first seen: all its CPU so far
             last[pid] = cpu
         now = time.monotonic() - start
         if now >= step_end:
-            rows.append((step_end, dict(used)))
+            rows.append((now, dict(used)))   # the step's true end: samples do not fall on the step
             used, step_end = {}, step_end + args.step
         time.sleep(args.every)
-    rows.append((time.monotonic() - start, dict(used)))
+    rows.append((time.monotonic() - start, dict(used)))   # the last step, shorter than --step
     pids = sorted(seen, key=seen.get)
     print("  wall " + "".join(f"{pid:>7}@{seen[pid]:<4.0f}" for pid in pids) + "    sum")
-    for end, step in rows:
-        cells = "".join(f"{step.get(pid, 0.0) / args.step:>12.2f}" for pid in pids)
-        print(f"{end:>6.0f}{cells}{sum(step.values()) / args.step:>7.2f}")
+    for index, (end, step) in enumerate(rows):
+        length = (end - (rows[index - 1][0] if index else 0.0)) or args.step
+        cells = "".join(f"{step.get(pid, 0.0) / length:>12.2f}" for pid in pids)
+        print(f"{end:>6.1f}{cells}{sum(step.values()) / length:>7.2f}")
     total = {pid: last.get(pid, 0.0) for pid in pids}
     print("   CPU" + "".join(f"{total[pid]:>12.1f}" for pid in pids) + f"{sum(total.values()):>7.1f}")
     return child.returncode

@@ -16,30 +16,48 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 SAMPLE_EVERY = 0.2   # seconds: short enough to catch the peak of a shuffle, cheap (one /proc walk)
 
 
-def tree_rss(root: int) -> int | None:
-    """Resident bytes of `root` and all its descendants, from /proc; None without /proc."""
+def tree_stats(root: int) -> dict[int, list[str]] | None:
+    """The /proc/PID/stat fields after the command name (fields[1] the parent pid, [11]/[12] user and
+    system ticks, [21] rss in pages) of `root` and all its descendants, in one walk; None without /proc."""
     try:
         entries = os.listdir("/proc")
     except OSError:
         return None
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
     for entry in entries:
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            if len(fields) <= 21:
+                continue
             pid = int(entry)
-            children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
-            rss[pid] = int(fields[21]) * PAGE_SIZE               # fields[21] is rss in pages
+            children.setdefault(int(fields[1]), []).append(pid)
+            stats[pid] = fields
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root]
+    tree, stack = {}, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        if pid in stats:
+            tree[pid] = stats[pid]
         stack.extend(children.get(pid, ()))
+    return tree
+
+
+def tree_rss(root: int) -> int | None:
+    """Resident bytes of `root` and all its descendants, from /proc; None without /proc."""
+    tree = tree_stats(root)
+    if tree is None:
+        return None
+    total = 0
+    for fields in tree.values():
+        try:
+            total += int(fields[21]) * PAGE_SIZE
+        except ValueError:
+            continue
     return total
 
 

@@ -103,7 +103,7 @@ class TagArticlesDoFn(StageDoFn):
         if self.processes > 1:   # helpers tag every other batch while this worker parses the next
             self.pool = TagPool(self.processes - 1, ChildTagger,
                                 (self.models, self.targets, self.batch_size, self.parse_mode))
-        self._held = []            # batches at the helpers: (element, future, fresh, keys, copies)
+        self._held = []            # batches given to the pool: (element, future, fresh, keys, copies)
         self._pending = set()      # their reuse keys: copies of them wait for their tags
         self._full_batches = 0
         self._warmed = None        # the helpers started with the first full batch: futures of their languages

@@ -45,7 +45,7 @@ def _warm(languages: list) -> list:
 
 
 class TagPool:
-    """`helpers` processes, each with its own models (loaded on first use of a language)."""
+    """`helpers` processes, each with its own models (loaded by `warm`, else on first use of a language)."""
 
     def __init__(self, helpers: int, factory, args: tuple):
         self.helpers, self.factory, self.args = helpers, factory, args
